@@ -1,0 +1,38 @@
+"""Atomic file output: a file appears under its final name only when complete."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+@contextmanager
+def atomic_output(path: str | os.PathLike) -> Iterator[Path]:
+    """Yield a temporary path that replaces ``path`` when the block succeeds.
+
+    The temporary file lives in the same directory (so the final rename is
+    atomic) and ends with the same name as ``path``, so writers that check the
+    file name (such as MNE's ``*_epo.fif`` convention) accept it. If the block
+    raises, the temporary file is removed and ``path`` is left untouched: a
+    partial file never looks complete.
+
+    Parameters
+    ----------
+    path : path-like
+        The final output path. Its parent directory is created if needed.
+
+    Yields
+    ------
+    tmp_path : Path
+        Where the caller writes the file.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp_path = path.with_name(f".partial-{os.getpid()}-{path.name}")
+    try:
+        yield tmp_path
+        os.replace(tmp_path, path)
+    finally:
+        tmp_path.unlink(missing_ok=True)

@@ -1,0 +1,85 @@
+"""Semantic checks of a workflow configuration.
+
+The JSON schema (``workflow/schemas/config.schema.yaml``) checks types, ranges
+and unknown keys; :func:`check_config` checks what a schema cannot express:
+relations between keys and limits that follow from the data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+
+class ConfigError(ValueError):
+    """A configuration value is invalid; the message names the key."""
+
+
+def check_config(config: Mapping[str, Any]) -> None:
+    """Check relations between configuration keys.
+
+    Parameters
+    ----------
+    config : mapping
+        A configuration that already passed the JSON schema (defaults filled).
+
+    Raises
+    ------
+    ConfigError
+        If training and validation subjects overlap, the epoch window is empty,
+        two classes share an annotation, or a band is empty or reaches the
+        Nyquist frequency of ``epochs.sfreq``. The message names the key.
+    """
+    overlap = sorted(set(config["subjects"]["train"]) & set(config["subjects"]["valid"]))
+    if overlap:
+        raise ConfigError(
+            f"subjects.train and subjects.valid overlap in {overlap}: a subject "
+            "used for validation must not also be trained on."
+        )
+    epochs = config["epochs"]
+    if epochs["tmax"] <= epochs["tmin"]:
+        raise ConfigError(
+            f"epochs.tmax ({epochs['tmax']} s) must be greater than epochs.tmin "
+            f"({epochs['tmin']} s)."
+        )
+    codes = list(epochs["classes"].values())
+    if len(set(codes)) != len(codes):
+        raise ConfigError(
+            f"epochs.classes maps two classes to the same annotation: {dict(epochs['classes'])}."
+        )
+    check_bands(config["bands"], epochs["sfreq"])
+
+
+def check_bands(bands: list[Mapping[str, Any]], sfreq: float) -> None:
+    """Check that every band is non-empty, uniquely named and below Nyquist.
+
+    Parameters
+    ----------
+    bands : list of mapping
+        Each with ``name``, ``low`` and ``high`` in Hz (``low = 0`` means a
+        low-pass band).
+    sfreq : float
+        Sampling rate of the data, in Hz.
+
+    Raises
+    ------
+    ConfigError
+        Naming the offending ``bands[i]`` entry and the limit it breaks.
+    """
+    nyquist = sfreq / 2.0
+    seen: set[str] = set()
+    for index, band in enumerate(bands):
+        key = f"bands[{index}] ({band['name']!r})"
+        if band["name"] in seen:
+            raise ConfigError(f"{key}: the name is used twice; band names must be unique.")
+        seen.add(band["name"])
+        if band["high"] <= band["low"]:
+            raise ConfigError(
+                f"{key}: high ({band['high']} Hz) must be greater than low ({band['low']} Hz)."
+            )
+        if band["high"] >= nyquist:
+            raise ConfigError(
+                f"{key}: high edge {band['high']} Hz is not below the Nyquist frequency "
+                f"{nyquist:g} Hz of data sampled at epochs.sfreq = {sfreq:g} Hz; "
+                f"choose a band that ends below {nyquist:g} Hz."
+            )

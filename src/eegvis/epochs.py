@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import os
-import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -24,9 +23,6 @@ import pandas as pd
 from eegvis.eegbci import EDF_CHANNELS
 
 logger = logging.getLogger(__name__)
-
-#: Name of MNE's template montage with the standard 10-05 positions.
-MONTAGE = "standard_1005"
 
 
 class RecordingError(ValueError):
@@ -72,10 +68,15 @@ class EpochingSummary:
 
 
 def standard_montage() -> mne.channels.DigMontage:
-    """Return MNE's standard 10-05 montage (positions of all EEGBCI channels)."""
-    with warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="Montage name", category=FutureWarning)
-        return mne.channels.make_standard_montage(MONTAGE)
+    """Return MNE's standard 10-05 montage (positions of all EEGBCI channels).
+
+    MNE 1.13 renamed ``standard_1005`` to ``colin27_1005`` (same positions);
+    the new name is used where it exists.
+    """
+    builtin = mne.channels.get_builtin_montages()
+    return mne.channels.make_standard_montage(
+        "colin27_1005" if "colin27_1005" in builtin else "standard_1005"
+    )
 
 
 def read_run(path: str | os.PathLike) -> mne.io.BaseRaw:
@@ -288,3 +289,38 @@ def to_arrays(
 def load_epochs(path: str | os.PathLike) -> mne.Epochs:
     """Read epochs written by the epoching step."""
     return mne.read_epochs(Path(path), preload=True, verbose="error")
+
+
+def summary_table(summaries: Sequence[Mapping], train_subjects: Sequence[int]) -> pd.DataFrame:
+    """Tabulate per-subject epoching summaries.
+
+    Parameters
+    ----------
+    summaries : sequence of mapping
+        :meth:`EpochingSummary.to_dict` of each subject.
+    train_subjects : sequence of int
+        Subjects of the training split; the others are validation subjects.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        One row per subject: ``subject``, ``split``, one ``n_<class>`` column
+        per class, ``n_dropped``, ``sfreq``, ``resampled``, ``excluded``,
+        ``reason``.
+    """
+    rows = []
+    for summary in summaries:
+        row = {
+            "subject": summary["subject"],
+            "split": "train" if summary["subject"] in train_subjects else "valid",
+        }
+        row.update({f"n_{name}": count for name, count in summary["n_trials"].items()})
+        row.update(
+            n_dropped=len(summary["dropped"]),
+            sfreq=summary["sfreq"],
+            resampled=summary["resampled"],
+            excluded=summary["excluded"],
+            reason=summary["reason"],
+        )
+        rows.append(row)
+    return pd.DataFrame(rows)

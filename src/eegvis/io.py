@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -36,3 +37,9 @@ def atomic_output(path: str | os.PathLike) -> Iterator[Path]:
         os.replace(tmp_path, path)
     finally:
         tmp_path.unlink(missing_ok=True)
+
+
+def write_json(path: str | os.PathLike, data: object) -> None:
+    """Write ``data`` as indented JSON, atomically (see :func:`atomic_output`)."""
+    with atomic_output(path) as tmp_path:
+        tmp_path.write_text(json.dumps(data, indent=2) + "\n")

@@ -1,0 +1,24 @@
+"""Cut one subject's recordings into labelled epochs (MNE .fif) plus a summary."""
+
+from eegvis.download import verify_checksums
+from eegvis.epochs import epoch_subject
+from eegvis.io import atomic_output, write_json
+from eegvis.logs import log_to_file
+
+log_to_file(snakemake.log[0])
+window = snakemake.params.epochs
+if snakemake.params.verify_root:
+    verify_checksums(snakemake.input, snakemake.params.verify_root)
+epochs, summary = epoch_subject(
+    int(snakemake.wildcards.subject),
+    snakemake.input,
+    snakemake.params.runs,
+    classes=window["classes"],
+    tmin=window["tmin"],
+    tmax=window["tmax"],
+    sfreq=window["sfreq"],
+    other_sfreq=window["other_sfreq"],
+)
+with atomic_output(snakemake.output.epochs) as path:
+    epochs.save(path)
+write_json(snakemake.output.summary, summary.to_dict())

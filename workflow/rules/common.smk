@@ -1,0 +1,42 @@
+# Everything that is not a rule: config validation, paths and input functions.
+from pathlib import Path
+
+from snakemake.utils import validate
+
+from eegvis.config import check_config
+from eegvis.download import dataset_root
+from eegvis.eegbci import run_filename
+
+
+validate(config, "../schemas/config.schema.yaml")
+check_config(config)
+
+RESULTS = f"results/{config['name']}"
+LOGS = f"{RESULTS}/logs"
+BENCHMARKS = f"{RESULTS}/benchmarks"
+SOURCE = config["dataset"]["source"]
+RUNS = config["runs"]
+SUBJECTS = config["subjects"]["train"] + config["subjects"]["valid"]
+# Real recordings are shared between configs; synthetic ones depend on the seed.
+RAW_DIR = (
+    dataset_root(config["dataset"]["data_dir"]).as_posix()
+    if SOURCE == "eegbci"
+    else f"{RESULTS}/raw"
+)
+
+
+wildcard_constraints:
+    subject=r"\d{3}",
+
+
+def raw_files(wildcards):
+    """The EDF file of every configured run of one subject."""
+    return [f"{RAW_DIR}/{run_filename(int(wildcards.subject), run).as_posix()}" for run in RUNS]
+
+
+def final_outputs():
+    """Everything the workflow can build for this config."""
+    outputs = [f"{RESULTS}/epochs/summary.csv"]
+    if SOURCE == "synthetic":
+        outputs.append(f"{RESULTS}/raw/planted_effect.json")
+    return outputs

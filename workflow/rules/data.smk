@@ -1,0 +1,73 @@
+# Raw recordings (downloaded or synthetic) and epochs, one job per subject.
+
+
+rule fetch_subject:
+    output:
+        expand(RAW_DIR + "/S{{subject}}/S{{subject}}R{run:02d}.edf", run=RUNS),
+    log:
+        f"{LOGS}/fetch_subject/S{{subject}}.log",
+    benchmark:
+        f"{BENCHMARKS}/fetch_subject/S{{subject}}.tsv"
+    params:
+        source=SOURCE,
+        runs=RUNS,
+        data_dir=config["dataset"]["data_dir"],
+        base_url=config["dataset"]["base_url"],
+        root=RAW_DIR,
+        seed=config["dataset"]["seed"],
+    conda:
+        "../../envs/eegvis.yaml"
+    resources:
+        mem_mb=1000,
+        runtime=30,
+    script:
+        "../../scripts/fetch_subject.py"
+
+
+rule describe_planted_effect:
+    output:
+        f"{RESULTS}/raw/planted_effect.json",
+    log:
+        f"{LOGS}/describe_planted_effect.log",
+    conda:
+        "../../envs/eegvis.yaml"
+    script:
+        "../../scripts/describe_planted_effect.py"
+
+
+rule epoch_subject:
+    input:
+        raw_files,
+    output:
+        epochs=f"{RESULTS}/epochs/sub-{{subject}}_epo.fif",
+        summary=f"{RESULTS}/epochs/sub-{{subject}}.json",
+    log:
+        f"{LOGS}/epoch_subject/sub-{{subject}}.log",
+    benchmark:
+        f"{BENCHMARKS}/epoch_subject/sub-{{subject}}.tsv"
+    params:
+        runs=RUNS,
+        epochs=config["epochs"],
+        verify_root=RAW_DIR if SOURCE == "eegbci" else None,
+    conda:
+        "../../envs/eegvis.yaml"
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    script:
+        "../../scripts/epoch_subject.py"
+
+
+rule summarize_epochs:
+    input:
+        expand(f"{RESULTS}/epochs/sub-{{subject:03d}}.json", subject=SUBJECTS),
+    output:
+        f"{RESULTS}/epochs/summary.csv",
+    log:
+        f"{LOGS}/summarize_epochs.log",
+    params:
+        train=config["subjects"]["train"],
+    conda:
+        "../../envs/eegvis.yaml"
+    script:
+        "../../scripts/summarize_epochs.py"

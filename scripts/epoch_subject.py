@@ -7,8 +7,8 @@ from eegvis.logs import log_to_file
 
 log_to_file(snakemake.log[0])
 window = snakemake.params.epochs
-if snakemake.params.verify_root:
-    verify_checksums(snakemake.input, snakemake.params.verify_root)
+if snakemake.params.verify_checksums:
+    verify_checksums(snakemake.input)
 epochs, summary = epoch_subject(
     int(snakemake.wildcards.subject),
     snakemake.input,

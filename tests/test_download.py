@@ -48,7 +48,7 @@ def test_corrupt_prestaged_file_is_named(tmp_path, eegbci_dir):
     target.parent.mkdir(parents=True)
     target.write_bytes((eegbci_dir / "S001" / "S001R08.edf").read_bytes()[:-100])
     with pytest.raises(ChecksumError, match="S001R08.edf: SHA-256"):
-        verify_checksums([target], root)
+        verify_checksums([target])
 
 
 def _closed_port() -> int:
@@ -72,4 +72,4 @@ def test_shared_files_match_mne_registry(eegbci_dir):
     paths = sorted(eegbci_dir.glob("S*/S*R*.edf"))
     assert len(paths) == 30
     assert all(path.relative_to(eegbci_dir).as_posix() in known for path in paths)
-    verify_checksums(paths, eegbci_dir)
+    verify_checksums(paths)

@@ -10,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import jsonschema
+
 
 class ConfigError(ValueError):
     """A configuration value is invalid; the message names the key."""
@@ -83,3 +85,28 @@ def check_bands(bands: list[Mapping[str, Any]], sfreq: float) -> None:
                 f"{nyquist:g} Hz of data sampled at epochs.sfreq = {sfreq:g} Hz; "
                 f"choose a band that ends below {nyquist:g} Hz."
             )
+
+
+def describe_schema_error(error: BaseException) -> str:
+    """Turn a JSON-schema failure into one line that names the config key.
+
+    Parameters
+    ----------
+    error : BaseException
+        A :class:`jsonschema.ValidationError`, or an exception raised while
+        handling one (as Snakemake's ``validate`` does) or carrying one.
+
+    Returns
+    -------
+    message : str
+        For example ``"config key subjects.valid[1]: 110 is greater than the
+        maximum of 109"``; the error's own text if it carries no schema error.
+    """
+    candidates = [error, *error.args, error.__cause__, error.__context__]
+    found = next((c for c in candidates if isinstance(c, jsonschema.ValidationError)), None)
+    if found is None:
+        return str(error)
+    key = "".join(
+        f"[{part}]" if isinstance(part, int) else f".{part}" for part in found.absolute_path
+    ).lstrip(".")
+    return f"config key {key or '(top level)'}: {found.message}"

@@ -75,15 +75,13 @@ def sha256(path: str | os.PathLike) -> str:
     return digest.hexdigest()
 
 
-def verify_checksums(paths: Sequence[str | os.PathLike], root: str | os.PathLike) -> None:
+def verify_checksums(paths: Sequence[str | os.PathLike]) -> None:
     """Check recordings against MNE's registry.
 
     Parameters
     ----------
     paths : sequence of path-like
-        Recordings below ``root``.
-    root : path-like
-        The dataset root (see :func:`dataset_root`).
+        Recordings in the PhysioNet layout, ``.../SXXX/SXXXRYY.edf``.
 
     Raises
     ------
@@ -93,7 +91,7 @@ def verify_checksums(paths: Sequence[str | os.PathLike], root: str | os.PathLike
     """
     known = registry()
     for path in paths:
-        relative = Path(path).relative_to(root).as_posix()
+        relative = f"{Path(path).parent.name}/{Path(path).name}"
         if relative not in known:
             raise ChecksumError(f"{path}: not an EEGBCI file known to MNE's registry.")
         actual = sha256(path)
@@ -154,6 +152,6 @@ def fetch_subject(
                 f"into {root}/SXXX/ beforehand; they are verified, not downloaded again."
             ) from error
         paths.append(Path(path))
-    verify_checksums(paths, root)
+    verify_checksums(paths)
     logger.info("Subject %d: %d files verified against MNE's checksums", subject, len(paths))
     return paths

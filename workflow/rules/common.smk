@@ -1,14 +1,16 @@
 # Everything that is not a rule: config validation, paths and input functions.
 from pathlib import Path
 
+from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
-from eegvis.config import check_config
+from eegvis.config import ConfigError, check_config, describe_schema_error
 from eegvis.download import dataset_root
-from eegvis.eegbci import run_filename
 
-
-validate(config, "../schemas/config.schema.yaml")
+try:
+    validate(config, "../schemas/config.schema.yaml")
+except WorkflowError as error:
+    raise ConfigError(describe_schema_error(error)) from None
 check_config(config)
 
 RESULTS = f"results/{config['name']}"
@@ -24,6 +26,8 @@ RAW_DIR = (
     else f"{RESULTS}/raw"
 )
 
+RAW_PATTERN = f"{RAW_DIR}/S{{subject}}/S{{subject}}R{{run:02d}}.edf"
+
 
 wildcard_constraints:
     subject=r"\d{3}",
@@ -31,7 +35,7 @@ wildcard_constraints:
 
 def raw_files(wildcards):
     """The EDF file of every configured run of one subject."""
-    return [f"{RAW_DIR}/{run_filename(int(wildcards.subject), run).as_posix()}" for run in RUNS]
+    return expand(RAW_PATTERN, subject=wildcards.subject, run=RUNS)
 
 
 def final_outputs():

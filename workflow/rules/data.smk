@@ -3,23 +3,23 @@
 
 rule fetch_subject:
     output:
-        expand(RAW_DIR + "/S{{subject}}/S{{subject}}R{run:02d}.edf", run=RUNS),
+        expand(RAW_PATTERN, run=RUNS, allow_missing=True),
     log:
         f"{LOGS}/fetch_subject/S{{subject}}.log",
     benchmark:
         f"{BENCHMARKS}/fetch_subject/S{{subject}}.tsv"
-    params:
-        source=SOURCE,
-        runs=RUNS,
-        data_dir=config["dataset"]["data_dir"],
-        base_url=config["dataset"]["base_url"],
-        root=RAW_DIR,
-        seed=config["dataset"]["seed"],
     conda:
         "../../envs/eegvis.yaml"
     resources:
         mem_mb=1000,
         runtime=30,
+    params:
+        source=SOURCE,
+        runs=RUNS,
+        data_dir=config["dataset"]["data_dir"],
+        base_url=config["dataset"]["base_url"],
+        root=lambda wildcards, output: Path(output[0]).parents[1],
+        seed=config["dataset"]["seed"],
     script:
         "../../scripts/fetch_subject.py"
 
@@ -45,15 +45,15 @@ rule epoch_subject:
         f"{LOGS}/epoch_subject/sub-{{subject}}.log",
     benchmark:
         f"{BENCHMARKS}/epoch_subject/sub-{{subject}}.tsv"
-    params:
-        runs=RUNS,
-        epochs=config["epochs"],
-        verify_root=RAW_DIR if SOURCE == "eegbci" else None,
     conda:
         "../../envs/eegvis.yaml"
     resources:
         mem_mb=2000,
         runtime=10,
+    params:
+        runs=RUNS,
+        epochs=config["epochs"],
+        verify_checksums=SOURCE == "eegbci",
     script:
         "../../scripts/epoch_subject.py"
 
@@ -65,9 +65,9 @@ rule summarize_epochs:
         f"{RESULTS}/epochs/summary.csv",
     log:
         f"{LOGS}/summarize_epochs.log",
-    params:
-        train=config["subjects"]["train"],
     conda:
         "../../envs/eegvis.yaml"
+    params:
+        train=config["subjects"]["train"],
     script:
         "../../scripts/summarize_epochs.py"

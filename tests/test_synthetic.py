@@ -1,0 +1,197 @@
+"""Tests of the synthetic EEGBCI generator: layout, determinism, planted effect."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import mne
+import numpy as np
+import pytest
+from scipy.signal import welch
+
+from eegvis.eegbci import CHANNELS, EDF_CHANNELS, run_filename
+from eegvis.synthetic import PLANTED_EFFECT, simulate_run, write_subject
+
+SEED, SUBJECT, RUNS = 20170629, 1, (4, 8, 12)
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
+    return write_subject(SUBJECT, RUNS, tmp_path_factory.mktemp("synthetic"), SEED)
+
+
+@pytest.fixture(scope="module")
+def raws(written: list[Path]) -> list[mne.io.BaseRaw]:
+    return [mne.io.read_raw_edf(path, preload=True) for path in written]
+
+
+def imagery_epochs(
+    raws: list[mne.io.BaseRaw], names: list[str], tmin: float = 0.5, tmax: float = 4.0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return imagery windows (trials, channels, times) in uV and their codes.
+
+    ``names`` are standard channel names ("C3"), picked by their EDF names ("C3..").
+    """
+    picks = [EDF_CHANNELS[CHANNELS.index(name)] for name in names]
+    windows, codes = [], []
+    for raw in raws:
+        data = raw.get_data(picks=picks) * 1e6
+        for onset, code in zip(raw.annotations.onset, raw.annotations.description, strict=True):
+            if code in ("T1", "T2"):
+                start = round((onset + tmin) * raw.info["sfreq"])
+                windows.append(data[:, start : start + round((tmax - tmin) * 160)])
+                codes.append(code)
+    return np.array(windows), np.array(codes)
+
+
+def log_band_power(x: np.ndarray, low: float, high: float) -> np.ndarray:
+    """Natural log of the mean Welch PSD in [low, high] Hz over the last axis."""
+    freqs, psd = welch(x, fs=160.0, nperseg=160, axis=-1)
+    return np.log(psd[..., (freqs >= low) & (freqs <= high)].mean(axis=-1))
+
+
+def test_files_are_in_eegbci_layout(tmp_path: Path, written: list[Path]) -> None:
+    root = written[0].parents[1]
+    assert written == [root / run_filename(SUBJECT, run) for run in RUNS]
+    assert sorted(p.name for p in (root / "S001").iterdir()) == [
+        "S001R04.edf",
+        "S001R08.edf",
+        "S001R12.edf",
+    ]
+
+
+def test_same_arguments_give_identical_bytes(tmp_path: Path, written: list[Path]) -> None:
+    again = write_subject(SUBJECT, RUNS, tmp_path, SEED)
+    assert [p.name for p in again] == [p.name for p in written]
+    for first, second in zip(written, again, strict=True):
+        assert first.read_bytes() == second.read_bytes()
+
+
+def test_seed_subject_and_run_change_the_data(tmp_path: Path, written: list[Path]) -> None:
+    (other_seed,) = write_subject(SUBJECT, [4], tmp_path, SEED + 1)
+    assert other_seed.read_bytes() != written[0].read_bytes()
+    reference = simulate_run(SUBJECT, 4, SEED).get_data()
+    for subject, run, seed in [(SUBJECT, 8, SEED), (2, 4, SEED), (SUBJECT, 4, SEED + 1)]:
+        other = simulate_run(subject, run, seed).get_data()
+        # independent noise: essentially uncorrelated with the reference
+        assert abs(np.corrcoef(reference.ravel(), other.ravel())[0, 1]) < 0.05
+
+
+def test_readable_like_a_real_recording(raws: list[mne.io.BaseRaw], eegbci_dir: Path) -> None:
+    real = mne.io.read_raw_edf(eegbci_dir / "S001" / "S001R04.edf")
+    for raw in raws:
+        assert raw.ch_names == real.ch_names == list(EDF_CHANNELS)
+        assert set(raw.get_channel_types()) == {"eeg"}
+        assert raw.info["sfreq"] == real.info["sfreq"] == 160.0
+        assert raw.n_times == real.n_times == 20000
+        assert raw.times[-1] == pytest.approx(124.99375)
+        assert raw.info["meas_date"] == real.info["meas_date"]
+        std_uv = raw.get_data().std(axis=1) * 1e6
+        assert np.all((std_uv > 8) & (std_uv < 35)), std_uv
+
+
+def test_annotations_follow_the_real_schedule(raws: list[mne.io.BaseRaw], eegbci_dir: Path) -> None:
+    real = mne.io.read_raw_edf(eegbci_dir / "S001" / "S001R04.edf").annotations
+    codes = []
+    for raw in raws:
+        ann = raw.annotations
+        assert len(ann) == 30
+        np.testing.assert_allclose(ann.onset, real.onset, atol=1e-6)
+        np.testing.assert_allclose(ann.duration, real.duration, atol=1e-6)
+        np.testing.assert_allclose(ann.onset[:4], [0.0, 4.2, 8.3, 12.5])
+        assert list(ann.description[::2]) == ["T0"] * 15
+        imagery = list(ann.description[1::2])
+        assert sorted([imagery.count("T1"), imagery.count("T2")]) == [7, 8]
+        codes.append(imagery)
+    assert len({tuple(c) for c in codes}) == len(codes)  # a new order in each run
+
+
+def test_shorter_run_keeps_annotations_inside() -> None:
+    raw = simulate_run(SUBJECT, 4, SEED, duration=122.99375)
+    assert raw.n_times == 19680
+    ann = raw.annotations
+    assert len(ann) == 30
+    assert np.all(ann.onset + ann.duration <= raw.n_times / 160 + 1e-9)
+    with pytest.raises(ValueError, match="duration"):
+        simulate_run(SUBJECT, 4, SEED, duration=100.0)
+
+
+def test_standardize_and_montage(raws: list[mne.io.BaseRaw]) -> None:
+    raw = raws[0].copy()
+    mne.datasets.eegbci.standardize(raw)
+    assert "FCz" in raw.ch_names and "Fp1" in raw.ch_names
+    montages = mne.channels.get_builtin_montages()
+    name = "colin27_1005" if "colin27_1005" in montages else "standard_1005"
+    raw.set_montage(mne.channels.make_standard_montage(name))
+    positions = np.array([ch["loc"][:3] for ch in raw.info["chs"]])
+    assert np.all(np.isfinite(positions)) and np.all(np.linalg.norm(positions, axis=1) > 0.05)
+
+
+def left_minus_right(power: np.ndarray, codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the T1 - T2 difference of mean log power and its Welch t statistic."""
+    left, right = power[codes == "T1"], power[codes == "T2"]
+    diff = left.mean(axis=0) - right.mean(axis=0)
+    stderr = np.sqrt(left.var(axis=0, ddof=1) / len(left) + right.var(axis=0, ddof=1) / len(right))
+    return diff, diff / stderr
+
+
+def test_planted_effect_in_band_power(raws: list[mne.io.BaseRaw]) -> None:
+    # About 22 trials per class over 3 runs with a per-trial s.d. of log band power
+    # of 0.2-0.5, so a class difference has a standard error of 0.06-0.15. The
+    # planted contrast must be large in absolute terms (natural-log difference
+    # beyond 0.5, i.e. power ratio below 0.61, for mu; beyond 0.25 for beta) and
+    # far from noise (|t| > 5). Controls must be within noise (|t| < 3): mu at Fz and
+    # O1 (far from the sources; O1 holds the class-independent alpha rhythm) and
+    # 30-40 Hz, a band without planted change, at every picked channel.
+    x, codes = imagery_epochs(raws, ["C3", "C4", "Fz", "O1"])
+    assert len(codes) == 45 and min(np.sum(codes == "T1"), np.sum(codes == "T2")) >= 21
+    mu_diff, mu_t = left_minus_right(log_band_power(x, *PLANTED_EFFECT.bands["mu"]), codes)
+    beta_diff, beta_t = left_minus_right(log_band_power(x, *PLANTED_EFFECT.bands["beta"]), codes)
+    _, high_t = left_minus_right(log_band_power(x, 30.0, 40.0), codes)
+    c3, c4, fz, o1 = range(4)
+    # left fist (T1) -> less power at C4; right fist (T2) -> less power at C3
+    assert mu_diff[c4] < -0.5 and mu_t[c4] < -5
+    assert mu_diff[c3] > 0.5 and mu_t[c3] > 5
+    assert beta_diff[c4] < -0.25 and beta_t[c4] < -5
+    assert beta_diff[c3] > 0.25 and beta_t[c3] > 5
+    assert abs(mu_t[fz]) < 3 and abs(mu_t[o1]) < 3
+    assert np.all(np.abs(high_t) < 3)
+
+
+def test_effect_is_on_the_listed_channels(raws: list[mne.io.BaseRaw]) -> None:
+    channels = PLANTED_EFFECT.channels
+    x, codes = imagery_epochs(raws, [*channels["left_hand"], *channels["right_hand"]])
+    diff, _ = left_minus_right(log_band_power(x, *PLANTED_EFFECT.bands["mu"]), codes)
+    n = len(channels["left_hand"])
+    assert np.all(diff[:n] < -0.2) and np.all(diff[n:] > 0.2), diff
+    # the centre channel shows the largest drop of its hemisphere
+    assert np.argmin(diff[:n]) == 0 and np.argmax(diff[n:]) == 0
+
+
+def test_background_spectrum(raws: list[mne.io.BaseRaw]) -> None:
+    data = np.concatenate([raw.get_data() for raw in raws], axis=1) * 1e6
+    freqs, psd = welch(data, fs=160.0, nperseg=320, axis=-1)
+
+    def band(p: np.ndarray, low: float, high: float) -> np.ndarray:
+        return p[..., (freqs >= low) & (freqs <= high)].mean(axis=-1)
+
+    # falls with frequency on every channel: 1/f gives about 0.1 for these bands
+    assert np.all(band(psd, 30, 40) < 0.2 * band(psd, 2, 6))
+    for name in ("O1", "Oz", "O2"):
+        p = psd[CHANNELS.index(name)]
+        in_alpha = (freqs >= 8) & (freqs <= 12)
+        assert 8 <= freqs[in_alpha][np.argmax(p[in_alpha])] <= 12
+        flanks = np.r_[p[(freqs >= 5) & (freqs <= 7)], p[(freqs >= 15) & (freqs <= 18)]]
+        assert p[in_alpha].max() > 4 * flanks.mean()
+
+
+def test_planted_effect_description_is_json() -> None:
+    effect = json.loads(json.dumps(PLANTED_EFFECT.to_dict()))
+    assert effect["bands"] == {"mu": [8.0, 13.0], "beta": [18.0, 26.0]}
+    assert effect["codes"] == {"left_hand": "T1", "right_hand": "T2"}
+    assert effect["centres"] == {"left_hand": "C4", "right_hand": "C3"}
+    assert set(effect["channels"]["left_hand"]) == {"C4", "C2", "C6", "FC4", "CP4"}
+    assert set(effect["channels"]["right_hand"]) == {"C3", "C1", "C5", "FC3", "CP3"}
+    assert effect["power_factor"] == pytest.approx(effect["amplitude_factor"] ** 2)
+    assert 0.3 <= effect["amplitude_factor"] <= 0.4

@@ -5,12 +5,15 @@ from __future__ import annotations
 import functools
 import http.server
 import shutil
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import mne
 import pytest
+import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_EEGBCI = REPO.parent / "shared" / "eegbci"
@@ -66,3 +69,45 @@ def tampered_mirror(tmp_path: Path, eegbci_dir: Path) -> Iterator[str]:
     (root / "S001R04.edf").write_bytes(bytes(data))
     for url in serve(tmp_path / "site"):
         yield url + "files/eegmmidb/1.0.0/"
+
+
+WORKFLOW_PARTS = ("Snakefile", "workflow", "scripts", "config", "envs")
+
+
+@pytest.fixture()
+def workflow_dir(tmp_path: Path) -> Path:
+    """A fresh copy of the workflow (no results) to run Snakemake in."""
+    target = tmp_path / "workflow-copy"
+    target.mkdir()
+    for part in WORKFLOW_PARTS:
+        source = REPO / part
+        if source.is_dir():
+            shutil.copytree(source, target / part)
+        else:
+            shutil.copy2(source, target / part)
+    return target
+
+
+def run_snakemake(
+    directory: Path, *args: str, check: bool = True
+) -> subprocess.CompletedProcess[str]:
+    """Run Snakemake (of this interpreter's environment) in ``directory``."""
+    result = subprocess.run(
+        [sys.executable, "-m", "snakemake", *args],
+        cwd=directory,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    if check and result.returncode != 0:
+        raise AssertionError(
+            f"snakemake {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+        )
+    return result
+
+
+def write_config(directory: Path, config: dict, name: str = "test.yaml") -> Path:
+    """Write ``config`` as YAML into ``directory/config``; return the path."""
+    path = directory / "config" / name
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    return path

@@ -1,0 +1,115 @@
+"""Config validation: each bad config names its key, and no job runs."""
+
+from __future__ import annotations
+
+import copy
+
+import jsonschema
+import pytest
+import yaml
+from conftest import REPO, run_snakemake, write_config
+
+from eegvis.config import ConfigError, check_bands, check_config, describe_schema_error
+
+SCHEMA = yaml.safe_load((REPO / "workflow" / "schemas" / "config.schema.yaml").read_text())
+
+
+@pytest.fixture()
+def demo_config() -> dict:
+    return yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+
+
+def _validated(config: dict) -> dict:
+    """The config as the workflow sees it: schema-checked, defaults filled."""
+    config = copy.deepcopy(config)
+    jsonschema.Draft202012Validator(SCHEMA).validate(config)
+    config["epochs"].setdefault("sfreq", 160.0)
+    return config
+
+
+@pytest.mark.parametrize("path", ["config/config.yaml", "config/physionet.yaml"])
+def test_shipped_configs_are_valid(path):
+    config = yaml.safe_load((REPO / path).read_text())
+    jsonschema.Draft202012Validator(SCHEMA).validate(config)
+    check_config(_validated(config))
+
+
+def test_physionet_config_is_the_seed_setup():
+    config = yaml.safe_load((REPO / "config" / "physionet.yaml").read_text())
+    assert config["subjects"]["train"] == list(range(1, 51))
+    assert config["subjects"]["valid"] == list(range(51, 56))
+    assert config["runs"] == [4, 8, 12]
+    assert (config["epochs"]["tmin"], config["epochs"]["tmax"]) == (1.0, 4.1)
+    assert config["epochs"]["units"] == "uV"
+    assert config["dataset"]["source"] == "eegbci"
+
+
+def test_overlapping_splits_are_named(demo_config):
+    demo_config["subjects"]["valid"] = [4, 5]
+    with pytest.raises(ConfigError, match=r"subjects\.train and subjects\.valid overlap in \[4\]"):
+        check_config(_validated(demo_config))
+
+
+def test_empty_window_is_named(demo_config):
+    demo_config["epochs"]["tmax"] = 0.5
+    with pytest.raises(ConfigError, match=r"epochs\.tmax"):
+        check_config(_validated(demo_config))
+
+
+@pytest.mark.parametrize(
+    ("band", "match"),
+    [
+        ({"name": "gamma", "low": 71, "high": 91}, r"bands\[0\] \('gamma'\).*Nyquist.*80 Hz"),
+        ({"name": "edge", "low": 70, "high": 80}, r"bands\[0\] \('edge'\).*Nyquist"),
+        ({"name": "flipped", "low": 13, "high": 7}, r"bands\[0\] \('flipped'\).*greater than low"),
+    ],
+)
+def test_bad_bands_are_named(band, match):
+    with pytest.raises(ConfigError, match=match):
+        check_bands([band], 160.0)
+
+
+def test_band_just_below_nyquist_passes():
+    check_bands([{"name": "hg", "low": 60, "high": 79.9}], 160.0)
+    check_bands([{"name": "gamma", "low": 71, "high": 91}], 250.0)
+
+
+def test_schema_error_message_names_nested_key(demo_config):
+    demo_config["subjects"]["valid"] = [5, 110]
+    with pytest.raises(jsonschema.ValidationError) as info:
+        jsonschema.Draft202012Validator(SCHEMA).validate(demo_config)
+    message = describe_schema_error(info.value)
+    assert message == "config key subjects.valid[1]: 110 is greater than the maximum of 109"
+
+
+BAD_CONFIGS = {
+    "subject above 109": (("subjects", "train"), [1, 110], "subjects.train[1]"),
+    "subject 0": (("subjects", "valid"), [0], "subjects.valid[0]"),
+    "run 15": (("runs",), [4, 15], "runs[1]"),
+    "empty train list": (("subjects", "train"), [], "subjects.train"),
+    "empty runs": (("runs",), [], "runs"),
+    "overlap": (("subjects", "valid"), [1, 5], "subjects.train and subjects.valid overlap"),
+    "unknown key": (("epochs", "tmax_s"), 4.1, "'tmax_s' was unexpected"),
+    "band above Nyquist": (
+        ("bands",),
+        [{"name": "gamma", "low": 71, "high": 91}],
+        "bands[0] ('gamma')",
+    ),
+    "bad base_url": (("dataset", "base_url"), "http://example.org/eeg/", "dataset.base_url"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_CONFIGS))
+def test_bad_config_stops_workflow_before_any_job(case, workflow_dir, demo_config):
+    keys, value, expected = BAD_CONFIGS[case]
+    target = demo_config
+    for key in keys[:-1]:
+        target = target[key]
+    target[keys[-1]] = value
+    path = write_config(workflow_dir, demo_config)
+    result = run_snakemake(workflow_dir, "--cores", "1", "--configfile", str(path), check=False)
+    output = result.stdout + result.stderr
+    assert result.returncode != 0
+    assert "ConfigError" in output
+    assert expected in output
+    assert not (workflow_dir / "results").exists()

@@ -25,11 +25,11 @@ an electrode at the source position; other electrodes get the amplitude times
 of MNE's ``colin27_1005`` montage (formerly ``standard_1005``).
 
 - Pink noise (power ~ 1/f above 0.5 Hz, flat below, no DC), independent per
-  channel, 14 uV times a per-channel gain drawn log-normally (sigma 0.2).
+  channel, 15 uV times a per-channel gain drawn log-normally (sigma 0.15).
 - A spatially smooth common component: 4 pink sources at the positions of 4
   random electrodes, 4 uV each at the source, sigma 5 cm.
 - Occipital alpha: one source at the mean position of O1, Oz, O2 and POz,
-  12 uV, sigma 4 cm; Gaussian spectrum (s.d. 0.6 Hz) around a peak drawn
+  9 uV, sigma 4 cm; Gaussian spectrum (s.d. 0.6 Hz) around a peak drawn
   uniformly in 9.5-10.5 Hz.
 - Sensorimotor rhythms: one source at C3 and one at C4 (sigma 3.5 cm), each
   with a mu rhythm (8 uV, band 8-13 Hz) and a beta rhythm (4 uV, band
@@ -53,9 +53,10 @@ at 0.35 until the end of the trial (onset + 4.1 s) and returns to 1 over the
 next 0.4 s, so the window 0.4-4.1 s after onset is fully attenuated. The
 channels whose source weight is at least 1/2 (distance below 4.12 cm) are
 listed in :attr:`PlantedEffect.channels`. Because the background also holds
-8-13 Hz power, the drop measured at C3/C4 is smaller than at the source: the
-8-13 Hz power at the centre channel is roughly 0.35-0.45 times that of the
-other class (about -1 in natural-log power).
+power in these bands, the drop measured at the centre channel (C3 or C4) is
+smaller than at the source: in windows 0.5-4 s after onset, the 8-13 Hz power
+of the attenuating class is about 0.37 times that of the other class (natural
+log difference about -1.0), the 18-26 Hz power about 0.56 times (about -0.6).
 
 Randomness
 ----------

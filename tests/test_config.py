@@ -50,6 +50,12 @@ def test_overlapping_splits_are_named(demo_config):
         check_config(_validated(demo_config))
 
 
+def test_input_longer_than_epochs_is_named(demo_config):
+    demo_config["model"]["input_time_length"] = 498
+    with pytest.raises(ConfigError, match=r"model\.input_time_length \(498 samples\).*497"):
+        check_config(_validated(demo_config))
+
+
 def test_empty_window_is_named(demo_config):
     demo_config["epochs"]["tmax"] = 0.5
     with pytest.raises(ConfigError, match=r"epochs\.tmax"):
@@ -95,6 +101,8 @@ BAD_CONFIGS = {
         [{"name": "gamma", "low": 71, "high": 91}],
         "bands[0] ('gamma')",
     ),
+    "unknown model option": (("model", "deep4", "n_filter_time"), 25, "model.deep4"),
+    "bad device": (("training", "device"), "gpu", "training.device"),
     "bad base_url": (("dataset", "base_url"), "http://example.org/eeg/", "dataset.base_url"),
 }
 

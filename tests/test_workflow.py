@@ -37,7 +37,8 @@ def test_real_download_and_epoching_through_snakemake(
     config["subjects"] = {"train": [1], "valid": [2]}
     path = write_config(workflow_dir, config)
 
-    run_snakemake(workflow_dir, "--cores", "2", "--configfile", str(path))
+    summary_csv = "results/mirror/epochs/summary.csv"
+    run_snakemake(workflow_dir, summary_csv, "--cores", "2", "--configfile", str(path))
 
     root = dataset_root(tmp_path / "data")
     for subject in (1, 2):
@@ -50,7 +51,7 @@ def test_real_download_and_epoching_through_snakemake(
     assert (summary["n_left_hand"] + summary["n_right_hand"]).tolist() == [45, 42]
     log = (workflow_dir / "results" / "mirror" / "logs" / "fetch_subject" / "S001.log").read_text()
     assert "verified against MNE's checksums" in log
-    again = run_snakemake(workflow_dir, "--cores", "2", "--configfile", str(path), "-n")
+    again = run_snakemake(workflow_dir, summary_csv, "-n", "--configfile", str(path))
     assert "Nothing to be done" in again.stdout + again.stderr
 
 
@@ -59,9 +60,10 @@ def test_synthetic_dataset_through_snakemake(workflow_dir):
     config.update(name="tiny", subjects={"train": [1], "valid": [2]}, runs=[4])
     path = write_config(workflow_dir, config)
 
-    run_snakemake(workflow_dir, "--cores", "2", "--configfile", str(path))
-
     results = workflow_dir / "results" / "tiny"
+    targets = ["results/tiny/epochs/summary.csv", "results/tiny/raw/planted_effect.json"]
+    run_snakemake(workflow_dir, *targets, "--cores", "2", "--configfile", str(path))
+
     assert sorted(p.name for p in (results / "raw").rglob("*.edf")) == [
         "S001R04.edf",
         "S002R04.edf",

@@ -28,9 +28,10 @@ def check_config(config: Mapping[str, Any]) -> None:
     Raises
     ------
     ConfigError
-        If training and validation subjects overlap, the epoch window is empty,
-        two classes share an annotation, or a band is empty or reaches the
-        Nyquist frequency of ``epochs.sfreq``. The message names the key.
+        If training and validation subjects overlap, the epoch window is empty
+        or shorter than the network's input, two classes share an annotation,
+        or a band is empty or reaches the Nyquist frequency of
+        ``epochs.sfreq``. The message names the key.
     """
     overlap = sorted(set(config["subjects"]["train"]) & set(config["subjects"]["valid"]))
     if overlap:
@@ -48,6 +49,13 @@ def check_config(config: Mapping[str, Any]) -> None:
     if len(set(codes)) != len(codes):
         raise ConfigError(
             f"epochs.classes maps two classes to the same annotation: {dict(epochs['classes'])}."
+        )
+    n_times = round((epochs["tmax"] - epochs["tmin"]) * epochs["sfreq"]) + 1
+    if config["model"]["input_time_length"] > n_times:
+        raise ConfigError(
+            f"model.input_time_length ({config['model']['input_time_length']} samples) is longer "
+            f"than the epochs ({n_times} samples from epochs.tmin to epochs.tmax at "
+            f"{epochs['sfreq']:g} Hz)."
         )
     check_bands(config["bands"], epochs["sfreq"])
 

@@ -10,6 +10,7 @@ trials. Every drop is logged with its run and reason.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 from collections.abc import Mapping, Sequence
@@ -324,3 +325,41 @@ def summary_table(summaries: Sequence[Mapping], train_subjects: Sequence[int]) -
         )
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def load_split(
+    epoch_paths: Sequence[str | os.PathLike],
+    summary_paths: Sequence[str | os.PathLike],
+    classes: Sequence[str],
+    units: str = "uV",
+) -> tuple[np.ndarray, np.ndarray]:
+    """Load and concatenate the trials of several subjects, skipping excluded ones.
+
+    Parameters
+    ----------
+    epoch_paths : sequence of path-like
+        Epochs files written by the epoching step, one per subject.
+    summary_paths : sequence of path-like
+        The matching per-subject summaries (JSON); subjects marked
+        ``excluded`` are skipped, with a log line.
+    classes : sequence of str
+        Class names; see :func:`to_arrays`.
+    units : {"uV", "V"}
+        Units of the returned data.
+
+    Returns
+    -------
+    X : ndarray, shape (n_trials, n_channels, n_times), float32
+    y : ndarray, shape (n_trials,), int64
+    """
+    arrays = []
+    for epochs_path, summary_path in zip(epoch_paths, summary_paths, strict=True):
+        summary = json.loads(Path(summary_path).read_text())
+        if summary["excluded"]:
+            logger.warning("Skipping subject %d: %s", summary["subject"], summary["reason"])
+            continue
+        arrays.append(to_arrays(load_epochs(epochs_path), classes, units))
+    if not arrays:
+        raise RecordingError(f"no usable subject among {', '.join(map(str, epoch_paths))}.")
+    X, y = zip(*arrays, strict=True)
+    return np.concatenate(X), np.concatenate(y)

@@ -1,0 +1,1 @@
+"""Figures of the eegvis workflow (matplotlib, no display needed)."""

@@ -60,7 +60,9 @@ class TrainingSettings:
     optimizer : {"braindecode", "torch"}
         AdamW flavour.
     seed : int
-        Seeds network initialisation, dropout and the crop order.
+        Seeds dropout (through torch's global generator, seeded when training
+        starts) and the crop order; the workflow also uses it for the initial
+        weights.
     device : str
         ``"auto"`` (CUDA when present, else CPU), ``"cpu"``, ``"cuda"`` or
         ``"cuda:N"``.
@@ -179,6 +181,11 @@ def n_dense_predictions(model: nn.Module, n_chans: int, input_time_length: int) 
     return int(out.shape[-1]) if out.ndim == 3 else 1
 
 
+def _dense(log_probs: torch.Tensor) -> torch.Tensor:
+    """View (batch, n_classes) outputs as (batch, n_classes, 1) dense predictions."""
+    return log_probs if log_probs.ndim == 3 else log_probs.unsqueeze(-1)
+
+
 def _gather(X: np.ndarray, index: np.ndarray, length: int) -> torch.Tensor:
     """Cut crops ``X[trial, :, start:start + length]`` for each (trial, start) pair."""
     offsets = index[:, 1, None] + np.arange(length)
@@ -245,7 +252,7 @@ def evaluate(
             crops, _ = data.batch(
                 np.arange(begin, min(begin + batch_size, len(data.index))), device
             )
-            outputs.append(model(crops).double().cpu().numpy())
+            outputs.append(_dense(model(crops)).double().cpu().numpy())
     preds = np.concatenate(outputs)
     crop_labels = data.y[data.index[:, 0]]
     loss = -preds.mean(axis=-1)[np.arange(len(preds)), crop_labels].mean()
@@ -373,6 +380,7 @@ def fit_cropped(
         rng.bit_generator.state = state.numpy_rng
         logger.info("Resuming from %s after epoch %d", checkpoint, state.epoch)
     else:
+        torch.manual_seed(settings.seed)  # dropout draws from torch's global generator
         started = time.perf_counter()
         state = TrainingState(
             epoch=0,
@@ -402,7 +410,7 @@ def fit_cropped(
                     group["weight_decay"] = settings.weight_decay * factor
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=autocast):
                 log_probs = model(crops)
-            loss = F.nll_loss(log_probs.float().mean(dim=2), labels)
+            loss = F.nll_loss(_dense(log_probs).float().mean(dim=2), labels)
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()

@@ -38,9 +38,18 @@ def raw_files(wildcards):
     return expand(RAW_PATTERN, subject=wildcards.subject, run=RUNS)
 
 
+def subject_files(split, suffix):
+    """Epoching outputs (``_epo.fif`` or ``.json``) of the train or valid subjects."""
+    return [f"{RESULTS}/epochs/sub-{subject:03d}{suffix}" for subject in config["subjects"][split]]
+
+
 def final_outputs():
     """Everything the workflow can build for this config."""
-    outputs = [f"{RESULTS}/epochs/summary.csv"]
+    outputs = [
+        f"{RESULTS}/epochs/summary.csv",
+        f"{RESULTS}/models/trained.pt",
+        f"{RESULTS}/models/untrained.pt",
+    ]
     if SOURCE == "synthetic":
         outputs.append(f"{RESULTS}/raw/planted_effect.json")
     return outputs

@@ -379,6 +379,37 @@ class Deep4Net(nn.Sequential):
                     if module.bias is not None:
                         nn.init.zeros_(module.bias)
 
+    def forward(self, x: Tensor) -> Tensor:
+        """Return log-probabilities for ``(batch, n_chans, n_times)`` input.
+
+        ``conv_time`` followed by ``conv_spat`` is one linear map. Unless a hook
+        watches either layer, it runs as a single convolution with the product
+        of their weights (the same result up to float rounding, about twice as
+        fast on a CPU); otherwise every child runs in turn.
+        """
+        children = list(self)
+        first, second = children[:2]
+        fusable = isinstance(first, ChannelwiseTimeConv) and isinstance(second, SpatialConv)
+        if fusable and not any(m._forward_hooks or m._forward_pre_hooks for m in (first, second)):
+            x = _fused_first_block(first, second, x)
+            children = children[2:]
+        for module in children:
+            x = module(x)
+        return x
+
+
+def _fused_first_block(conv_time: ChannelwiseTimeConv, conv_spat: SpatialConv, x: Tensor) -> Tensor:
+    """Apply ``conv_spat(conv_time(x))`` as one convolution over channels and time."""
+    if x.ndim != 3:
+        raise ValueError(f"expected input of shape (batch, n_chans, time), got {tuple(x.shape)}")
+    time_weight = conv_time.weight[:, 0, :, 0]  # (n_filters_time, kernel)
+    spat_weight = conv_spat.weight[:, :, 0, :]  # (n_filters_spat, n_filters_time, n_chans)
+    weight = torch.einsum("fgc,gk->fck", spat_weight, time_weight)
+    bias = torch.einsum("fgc,g->f", spat_weight, conv_time.bias)
+    if conv_spat.bias is not None:
+        bias = bias + conv_spat.bias
+    return F.conv1d(x, weight, bias, conv_spat.stride[0], 0, conv_time.dilation[0])
+
 
 def _as_tuple(value: int | Sequence[int], n: int) -> tuple[int, ...]:
     return (value,) * n if isinstance(value, int) else tuple(value)

@@ -379,13 +379,13 @@ def test_invalid_arguments():
 
 
 def test_fused_first_block_equals_layer_by_layer():
-    model = Deep4Net(8, 3, 200, final_conv_length=2, random_state=3).eval()
+    model = Deep4Net(8, 3, 600, final_conv_length=2, random_state=3).eval()
     to_dense_prediction_model(model)
-    x = torch.randn(4, 8, 200)
+    x = torch.randn(4, 8, 600)
     with torch.no_grad():
         fused = model(x)
         handle = model.conv_time.register_forward_hook(lambda *args: None)
         layer_by_layer = model(x)
         handle.remove()
     torch.testing.assert_close(fused, layer_by_layer, rtol=1e-5, atol=1e-5)
-    assert fused.shape == (4, 3, 200 - receptive_field(model) + 1)
+    assert fused.shape == (4, 3, 600 - receptive_field(model) + 1)

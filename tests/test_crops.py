@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from eegvis.crops import crop_index, crop_starts, trial_predictions
 
@@ -41,3 +43,19 @@ def test_trial_predictions_average_unique_samples():
     np.testing.assert_allclose(
         trial_predictions(crop_preds, n_trials, starts, length), expected, rtol=1e-12
     )
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=st.data(), n_times=st.integers(2, 600))
+def test_window_predictions_cover_every_trial_sample(data, n_times):
+    """Crops as braindecode cuts them: the classifier's predictions cover the whole trial."""
+    window = data.draw(st.integers(1, n_times))
+    classifier_rf = data.draw(st.integers(1, window))
+    n_preds = window - classifier_rf + 1
+    starts = crop_starts(n_times, window, n_preds)
+    covered = np.zeros(n_times, dtype=bool)
+    for start in starts:
+        # prediction j of a window ends at input sample start + j + rf - 1
+        covered[start + classifier_rf - 1 : start + window] = True
+    assert covered[classifier_rf - 1 :].all() and not covered[: classifier_rf - 1].any()
+    assert starts[0] == 0 and starts[-1] == n_times - window

@@ -12,7 +12,6 @@ from eegvis.training import (
     TrainingSettings,
     cosine_factor,
     fit_cropped,
-    resolve_device,
 )
 
 
@@ -157,9 +156,3 @@ def test_braindecode_adamw_matches_braindecode_0_4():
             opt.step()
     for a, b in zip(ours_net.parameters(), theirs_net.parameters(), strict=True):
         torch.testing.assert_close(a, b, rtol=1e-6, atol=1e-7)
-
-
-def test_auto_device_is_cuda_only_when_available():
-    expected = "cuda" if torch.cuda.is_available() else "cpu"
-    assert resolve_device("auto").type == expected
-    assert resolve_device("cpu").type == "cpu"

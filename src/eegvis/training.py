@@ -38,6 +38,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from eegvis.crops import crop_index, crop_starts, trial_predictions
+from eegvis.devices import resolve_device
 from eegvis.io import atomic_output
 
 logger = logging.getLogger(__name__)
@@ -78,24 +79,6 @@ class TrainingSettings:
     seed: int = 20170629
     device: str = "auto"
     amp: bool = False
-
-
-def resolve_device(device: str) -> torch.device:
-    """Return the torch device for a config value.
-
-    Parameters
-    ----------
-    device : str
-        ``"auto"`` picks CUDA when available, else the CPU; anything else is
-        passed to :class:`torch.device`.
-
-    Returns
-    -------
-    device : torch.device
-    """
-    if device == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(device)
 
 
 class BraindecodeAdamW(torch.optim.Optimizer):

@@ -1,0 +1,433 @@
+"""Band-power envelopes aligned sample for sample with a dense ConvNet's unit outputs.
+
+Steps 1-4 and 6 of the envelope-activation correlation of Schirrmeister et al.
+(2017, Fig. 15):
+
+1. :func:`bandpass` filters the signal into one frequency band (Butterworth,
+   zero phase). The paper's 32 bands come from :func:`paper_filterbank`;
+   :func:`bands_below_nyquist` keeps those the sampling rate can represent.
+2. :func:`cut_windows` cuts the input windows the network sees, at the
+   window starts of :func:`eegvis.crops.crop_starts`.
+3. :func:`squared_envelope` squares the Hilbert envelope of each window
+   (squaring comes *before* the averaging; the paper's text says otherwise,
+   its author confirmed this order).
+4. :func:`moving_average` averages over a layer's receptive field (stride 1,
+   no padding). :func:`windowed_envelopes` chains steps 2-4.
+6. :func:`stitch_windows` turns per-window series back into per-trial series,
+   the same way for envelopes and activations.
+
+Alignment with the dense network. A dense (cropped) network has stride 1 and no
+padding everywhere, so a layer whose receptive field is ``r`` samples emits
+``n_out = window_samples - r + 1`` samples per input window, and its output
+sample ``j`` is computed from exactly the input samples ``j .. j + r - 1`` of
+that window. The moving average of length ``r`` over the same window has
+exactly ``n_out`` samples, and its sample ``j`` averages exactly those input
+samples. Envelopes are computed per window (the Hilbert transform sees only the
+window, as the network does), so the envelope of a trial sample depends on the
+window it was cut in; :func:`stitch_windows` therefore takes each output sample
+from the first window that contains it, for envelopes and activations alike.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+import numpy as np
+import numpy.typing as npt
+import torch
+from scipy import fft as sp_fft
+from scipy.signal import butter, sosfiltfilt
+
+logger = logging.getLogger(__name__)
+
+# Signals are processed in blocks of about this many float64 values (1 MiB), which keeps
+# temporaries (complex spectra, cumulative sums) small and lets threads share the work.
+_BLOCK_VALUES = 2**17
+
+Windowed = TypeVar("Windowed", np.ndarray, torch.Tensor)
+
+
+def paper_filterbank() -> list[tuple[float, float]]:
+    """Return the 32 overlapping frequency bands of the paper's envelope analysis.
+
+    Up to 31 Hz the bands are 6 Hz wide with centres 3 Hz apart, from 1 Hz to
+    28 Hz; the first one is cut at 0 Hz, which makes it a 4 Hz low-pass. Above,
+    they are 8 Hz wide with centres 4 Hz apart, from 31 Hz to 115 Hz. The edges
+    in Hz are therefore::
+
+        (0, 4), (1, 7), (4, 10), (7, 13), (10, 16), (13, 19), (16, 22),
+        (19, 25), (22, 28), (25, 31),
+        (27, 35), (31, 39), (35, 43), ..., (107, 115), (111, 119)
+
+    10 narrow bands and 22 wide ones, 32 in all, from 0-4 Hz to 111-119 Hz.
+
+    Returns
+    -------
+    bands : list of (float, float)
+        ``(low, high)`` edges in Hz, sorted by centre frequency.
+    """
+    narrow = [(max(centre - 3.0, 0.0), centre + 3.0) for centre in range(1, 29, 3)]
+    wide = [(centre - 4.0, centre + 4.0) for centre in range(31, 116, 4)]
+    return narrow + wide
+
+
+def bands_below_nyquist(
+    sfreq: float, bands: Sequence[tuple[float, float]] | None = None
+) -> list[tuple[float, float]]:
+    """Keep the bands whose upper edge lies below the Nyquist frequency.
+
+    Parameters
+    ----------
+    sfreq : float
+        Sampling rate of the data, in Hz.
+    bands : sequence of (float, float) | None
+        ``(low, high)`` edges in Hz; the paper's filterbank
+        (:func:`paper_filterbank`) if None.
+
+    Returns
+    -------
+    kept : list of (float, float)
+        The bands with ``high < sfreq / 2``, in their original order (22 of
+        the paper's 32 at 160 Hz, all 32 at 250 Hz).
+    """
+    bands = paper_filterbank() if bands is None else list(bands)
+    kept = [(low, high) for low, high in bands if high < sfreq / 2]
+    if len(kept) < len(bands):
+        logger.info(
+            "%d of %d bands reach the Nyquist frequency %g Hz and are left out",
+            len(bands) - len(kept),
+            len(bands),
+            sfreq / 2,
+        )
+    return kept
+
+
+def bandpass(
+    data: npt.ArrayLike,
+    sfreq: float,
+    low: float,
+    high: float,
+    order: int = 4,
+    axis: int = -1,
+    n_jobs: int = 1,
+) -> np.ndarray:
+    """Filter into one band with a zero-phase Butterworth filter.
+
+    The filter is designed as second-order sections (``scipy.signal.butter``
+    with ``output="sos"``, numerically stable for narrow low bands) and applied
+    forward and backward (``scipy.signal.sosfiltfilt``), so it has no phase
+    shift and squares the magnitude response. A band with ``low == 0`` is a
+    low-pass. For a band-pass, ``order`` applies to each edge, as in
+    ``scipy.signal.butter``.
+
+    The filter runs along ``axis`` of whatever it is given, as one continuous
+    signal. Filtering a continuous recording and cutting trials afterwards
+    avoids edge transients; when per-trial arrays are given (as the workflow
+    does, from its epochs), each trial is filtered on its own with
+    ``sosfiltfilt``'s default odd extension at both ends, and its first and
+    last fraction of a second (longer for narrow and low bands) carry some edge
+    effect. The correlations include these samples, as the network's windows
+    cover the whole trial.
+
+    Parameters
+    ----------
+    data : array_like, shape (..., n_times, ...)
+        Signals; time along ``axis``.
+    sfreq : float
+        Sampling rate, in Hz.
+    low, high : float
+        Band edges in Hz, ``0 <= low < high < sfreq / 2``.
+    order : int
+        Butterworth order (per edge for a band-pass).
+    axis : int
+        Time axis.
+    n_jobs : int
+        Threads filtering blocks of signals at once (-1: one per CPU); the
+        result does not depend on it.
+
+    Returns
+    -------
+    filtered : np.ndarray of float64, same shape as ``data``
+        The band-passed signals.
+
+    Raises
+    ------
+    ValueError
+        If the band is empty, starts below 0 Hz or reaches the Nyquist frequency.
+    """
+    _check_band(low, high, sfreq)
+    if order < 1:
+        raise ValueError(f"filter order must be a positive integer, got {order}")
+    if low == 0:
+        sos = butter(order, high, btype="lowpass", fs=sfreq, output="sos")
+    else:
+        sos = butter(order, [low, high], btype="bandpass", fs=sfreq, output="sos")
+    signals = np.moveaxis(np.asarray(data, dtype=np.float64), axis, -1)
+    rows = signals.reshape(-1, signals.shape[-1])
+    filtered = np.empty_like(rows)
+
+    def run(block: slice) -> None:
+        filtered[block] = sosfiltfilt(sos, rows[block], axis=-1)
+
+    _run_blocks(run, len(rows), max(1, _BLOCK_VALUES // rows.shape[-1]), n_jobs)
+    return np.moveaxis(filtered.reshape(signals.shape), -1, axis)
+
+
+def _check_band(low: float, high: float, sfreq: float) -> None:
+    nyquist = sfreq / 2
+    if not 0 <= low < high:
+        raise ValueError(f"band {low:g}-{high:g} Hz: need 0 <= low < high")
+    if high >= nyquist:
+        raise ValueError(
+            f"band {low:g}-{high:g} Hz: the upper edge must be below the Nyquist "
+            f"frequency {nyquist:g} Hz of data sampled at {sfreq:g} Hz"
+        )
+
+
+def envelope(windows: npt.ArrayLike, axis: int = -1) -> np.ndarray:
+    """Return the Hilbert envelope ``|x + i H(x)|`` of each window.
+
+    Parameters
+    ----------
+    windows : array_like, shape (..., n_times, ...)
+        Real signals, one transform per window along ``axis`` (the window's
+        edges are the transform's edges, as for the network).
+    axis : int
+        Time axis.
+
+    Returns
+    -------
+    envelope : np.ndarray of float64, same shape as ``windows``
+        Non-negative instantaneous amplitude.
+    """
+    return np.sqrt(squared_envelope(windows, axis=axis))
+
+
+def squared_envelope(windows: npt.ArrayLike, axis: int = -1) -> np.ndarray:
+    """Return the squared Hilbert envelope ``|x + i H(x)|**2`` of each window.
+
+    ``H(x)`` is the imaginary part of ``scipy.signal.hilbert``'s analytic
+    signal: positive frequencies turned by -90 degrees, DC and Nyquist bins
+    dropped. It is computed with a real FFT and its inverse (half the work of
+    a complex inverse FFT), and the result is ``x**2 + H(x)**2``, without a
+    square root.
+
+    Parameters
+    ----------
+    windows : array_like, shape (..., n_times, ...)
+        Real signals; time along ``axis``.
+    axis : int
+        Time axis.
+
+    Returns
+    -------
+    power : np.ndarray of float64, same shape as ``windows``
+        Non-negative instantaneous power.
+    """
+    x = np.moveaxis(np.asarray(windows, dtype=np.float64), axis, -1)
+    n = x.shape[-1]
+    if n == 0:
+        raise ValueError("cannot take the envelope of empty windows")
+    spectrum = sp_fft.rfft(x, axis=-1)
+    turned = np.empty_like(spectrum)  # -1j * spectrum
+    turned.real, turned.imag = spectrum.imag, -spectrum.real
+    turned[..., 0] = 0
+    if n % 2 == 0:
+        turned[..., -1] = 0
+    power = sp_fft.irfft(turned, n=n, axis=-1, overwrite_x=True)
+    power *= power
+    power += x * x
+    return np.moveaxis(power, -1, axis)
+
+
+def moving_average(x: npt.ArrayLike, window: int) -> np.ndarray:
+    """Average over a sliding window along the last axis (stride 1, no padding).
+
+    Equals average pooling with kernel ``window`` and stride 1. Computed from
+    float64 cumulative sums, so the cost does not depend on ``window``; the
+    absolute error is about ``n_times * eps * max|x|``.
+
+    Parameters
+    ----------
+    x : array_like, shape (..., n_times)
+        Signals.
+    window : int
+        Window length in samples, ``1 <= window <= n_times``.
+
+    Returns
+    -------
+    averaged : np.ndarray of float64, shape (..., n_times - window + 1)
+        Sample ``j`` is the mean of ``x[..., j : j + window]``.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    n_times = x.shape[-1]
+    if not 1 <= window <= n_times:
+        raise ValueError(f"window must be between 1 and n_times={n_times}, got {window}")
+    sums = np.zeros((*x.shape[:-1], n_times + 1))
+    np.cumsum(x, axis=-1, out=sums[..., 1:])
+    averaged = sums[..., window:] - sums[..., :-window]
+    averaged /= window
+    return averaged
+
+
+def cut_windows(data: npt.ArrayLike, starts: npt.ArrayLike, window_samples: int) -> np.ndarray:
+    """Cut the same windows from every trial (the network's input crops).
+
+    Parameters
+    ----------
+    data : array_like, shape (n_trials, ..., n_times)
+        Per-trial signals, e.g. (n_trials, n_chans, n_times).
+    starts : array_like of int, shape (n_windows,)
+        Window starts within a trial (:func:`eegvis.crops.crop_starts`).
+    window_samples : int
+        Window length in samples.
+
+    Returns
+    -------
+    windows : np.ndarray, shape (n_trials * n_windows, ..., window_samples)
+        Trial-major: the windows of trial 0 in the order of ``starts``, then
+        those of trial 1, and so on.
+    """
+    data = np.asarray(data)
+    starts = _check_starts(starts)
+    if starts[0] < 0 or starts[-1] + window_samples > data.shape[-1]:
+        raise ValueError(
+            f"windows of {window_samples} samples starting at {starts[0]}..{starts[-1]} "
+            f"do not fit in trials of {data.shape[-1]} samples"
+        )
+    windows = np.stack([data[..., s : s + window_samples] for s in starts], axis=1)
+    return windows.reshape(-1, *data.shape[1:-1], window_samples)
+
+
+def windowed_envelopes(
+    filtered: npt.ArrayLike,
+    starts: npt.ArrayLike,
+    window_samples: int,
+    receptive_field: int,
+    n_jobs: int = 1,
+) -> np.ndarray:
+    """Return squared envelopes averaged over a layer's receptive field, per input window.
+
+    Cuts the network's input windows from band-passed trials, takes the squared
+    Hilbert envelope of each window and averages it over ``receptive_field``
+    samples (stride 1, no padding). The result has the length of the dense
+    layer's output, and its sample ``j`` averages the input samples
+    ``j .. j + receptive_field - 1`` of the window, the ones that layer output
+    ``j`` sees. For several layers of one network, the squared envelopes can be
+    computed once, ``squared_envelope(cut_windows(filtered, starts,
+    window_samples))``, and averaged with :func:`moving_average` per receptive
+    field: the same numbers, with one Hilbert transform per window instead of
+    one per layer.
+
+    Parameters
+    ----------
+    filtered : array_like, shape (n_trials, ..., n_times)
+        Band-passed trials (:func:`bandpass`), e.g. (n_trials, n_chans,
+        n_times) or (n_trials, n_chans, n_bands, n_times).
+    starts : array_like of int, shape (n_windows,)
+        Window starts within a trial (:func:`eegvis.crops.crop_starts`), the ones used for
+        the network's input.
+    window_samples : int
+        The network's input length in samples.
+    receptive_field : int
+        The layer's receptive field in samples, ``<= window_samples``.
+    n_jobs : int
+        Threads processing blocks of trials at once (-1: one per CPU); the
+        result does not depend on it.
+
+    Returns
+    -------
+    averaged : np.ndarray of float64, shape (n_trials * n_windows, ..., n_out)
+        With ``n_out = window_samples - receptive_field + 1``; windows in the
+        order of :func:`cut_windows`.
+    """
+    if not 1 <= receptive_field <= window_samples:
+        raise ValueError(
+            f"receptive_field must be between 1 and window_samples={window_samples}, "
+            f"got {receptive_field}"
+        )
+    filtered = np.asarray(filtered, dtype=np.float64)
+    starts = _check_starts(starts)
+    n_trials, middle = filtered.shape[0], filtered.shape[1:-1]
+    n_out = window_samples - receptive_field + 1
+    averaged = np.empty((n_trials, len(starts), *middle, n_out))
+
+    def run(block: slice) -> None:
+        windows = cut_windows(filtered[block], starts, window_samples)
+        power = moving_average(squared_envelope(windows), receptive_field)
+        averaged[block] = power.reshape(-1, len(starts), *middle, n_out)
+
+    per_trial = len(starts) * math.prod(middle) * window_samples
+    _run_blocks(run, n_trials, max(1, _BLOCK_VALUES // per_trial), n_jobs)
+    return averaged.reshape(-1, *middle, n_out)
+
+
+def stitch_windows(windowed: Windowed, starts: npt.ArrayLike) -> Windowed:
+    """Join per-window series of a dense layer into per-trial series.
+
+    Output sample ``j`` of window ``k`` belongs to trial sample
+    ``starts[k] + j`` (the first input sample it sees). Each trial sample is
+    taken from the first window that contains it, for any layer: window 0
+    gives all its samples, every later window only those past the end of the
+    window before it. Apply it to envelopes and activations alike.
+
+    Parameters
+    ----------
+    windowed : np.ndarray | torch.Tensor, shape (n_trials * n_windows, ..., n_out)
+        Per-window series, trial-major as from :func:`cut_windows`.
+    starts : array_like of int, shape (n_windows,)
+        The window starts used to cut the windows.
+
+    Returns
+    -------
+    stitched : same type as ``windowed``, shape (n_trials, ..., starts[-1] + n_out)
+        Per-trial series; ``n_times - receptive_field + 1`` samples when the
+        last window ends at the end of the trial.
+    """
+    starts = _check_starts(starts)
+    n_windows, n_out = len(starts), windowed.shape[-1]
+    if windowed.shape[0] % n_windows:
+        raise ValueError(
+            f"{windowed.shape[0]} windows are not a whole number of trials of {n_windows}"
+        )
+    if np.any(np.diff(starts) > n_out):
+        raise ValueError(
+            f"windows starting at {starts.tolist()} leave gaps between series of {n_out} samples"
+        )
+    grouped = windowed.reshape(-1, n_windows, *windowed.shape[1:])
+    first_new = np.concatenate([[0], starts[:-1] + n_out - starts[1:]])
+    pieces = [grouped[:, k, ..., first:] for k, first in enumerate(first_new.tolist())]
+    if isinstance(windowed, torch.Tensor):
+        return torch.cat(pieces, dim=-1)
+    return np.concatenate(pieces, axis=-1)
+
+
+def _check_starts(starts: npt.ArrayLike) -> np.ndarray:
+    starts = np.asarray(starts, dtype=np.int64)
+    if starts.ndim != 1 or starts.size == 0 or np.any(np.diff(starts) <= 0):
+        raise ValueError(f"window starts must be a non-empty increasing 1-D sequence: {starts}")
+    return starts
+
+
+def _run_blocks(run: Callable[[slice], None], n: int, block: int, n_jobs: int) -> None:
+    """Call ``run`` on consecutive blocks of ``block`` items of ``range(n)``, on ``n_jobs`` threads.
+
+    ``run`` writes its block's results into a preallocated array, so the result does not depend
+    on the number of threads (NumPy and SciPy release the GIL in the heavy steps).
+    """
+    if n_jobs == -1:
+        n_jobs = os.cpu_count() or 1
+    if n_jobs < 1:
+        raise ValueError(f"n_jobs must be a positive integer or -1, got {n_jobs}")
+    blocks = [slice(start, min(start + block, n)) for start in range(0, n, block)]
+    if n_jobs == 1 or len(blocks) < 2:
+        for each in blocks:
+            run(each)
+        return
+    with ThreadPoolExecutor(min(n_jobs, len(blocks))) as pool:
+        list(pool.map(run, blocks))

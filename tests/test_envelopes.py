@@ -1,0 +1,289 @@
+"""Band envelopes: filters, Hilbert envelopes, moving averages and their alignment
+with the outputs of a dense (stride 1, unpadded) network."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.signal
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from eegvis.crops import crop_starts
+from eegvis.envelopes import (
+    bandpass,
+    bands_below_nyquist,
+    cut_windows,
+    envelope,
+    moving_average,
+    paper_filterbank,
+    squared_envelope,
+    stitch_windows,
+    windowed_envelopes,
+)
+
+SFREQ = 160.0
+finite = st.floats(-1e3, 1e3, allow_nan=False, allow_infinity=False)
+
+
+# --- filterbank -----------------------------------------------------------------------------
+
+
+def test_paper_filterbank_edges():
+    bands = paper_filterbank()
+    assert len(bands) == 32
+    assert bands[:10] == [
+        (0, 4),
+        (1, 7),
+        (4, 10),
+        (7, 13),
+        (10, 16),
+        (13, 19),
+        (16, 22),
+        (19, 25),
+        (22, 28),
+        (25, 31),
+    ]
+    assert bands[10:] == [(low, low + 8) for low in range(27, 112, 4)]
+    assert bands[-1] == (111, 119)
+    centres = [(low + high) / 2 for low, high in bands[1:]]
+    assert np.diff(centres).tolist() == [3] * 9 + [4] * 21  # 6 Hz bands every 3, 8 Hz every 4
+
+
+def test_bands_below_nyquist():
+    at_160 = bands_below_nyquist(160.0)
+    assert len(at_160) == 22 and at_160[-1] == (71, 79)
+    assert bands_below_nyquist(250.0) == paper_filterbank()
+    assert bands_below_nyquist(160.0, [(7, 13), (60, 80), (60, 78)]) == [(7, 13), (60, 78)]
+
+
+# --- band-pass ------------------------------------------------------------------------------
+
+
+def sine(freq: float, n_times: int = 1600, phase: float = 0.3) -> np.ndarray:
+    return np.sin(2 * np.pi * freq * np.arange(n_times) / SFREQ + phase)
+
+
+def test_bandpass_is_sos_butterworth_forward_backward():
+    data = np.random.default_rng(0).standard_normal((3, 2, 500))
+    sos = scipy.signal.butter(4, [7, 13], btype="bandpass", fs=SFREQ, output="sos")
+    np.testing.assert_array_equal(
+        bandpass(data, SFREQ, 7, 13), scipy.signal.sosfiltfilt(sos, data, axis=-1)
+    )
+    # time along another axis gives the same result
+    np.testing.assert_allclose(
+        bandpass(data.transpose(2, 0, 1), SFREQ, 7, 13, axis=0),
+        bandpass(data, SFREQ, 7, 13).transpose(2, 0, 1),
+        rtol=0,
+        atol=1e-12,
+    )
+
+
+def test_threads_and_blocks_do_not_change_results():
+    """Work is split into blocks of trials or signals, on threads; bit-identical results."""
+    data = np.random.default_rng(7).standard_normal((40, 64, 300))
+    sos = scipy.signal.butter(4, [13, 31], btype="bandpass", fs=SFREQ, output="sos")
+    direct = scipy.signal.sosfiltfilt(sos, data, axis=-1)
+    np.testing.assert_array_equal(bandpass(data, SFREQ, 13, 31, n_jobs=2), direct)
+    np.testing.assert_array_equal(bandpass(data, SFREQ, 13, 31, n_jobs=-1), direct)
+    starts = crop_starts(300, 200, 50)
+    one_block = moving_average(squared_envelope(cut_windows(direct, starts, 200)), 40)
+    np.testing.assert_array_equal(windowed_envelopes(direct, starts, 200, 40), one_block)
+    np.testing.assert_array_equal(windowed_envelopes(direct, starts, 200, 40, n_jobs=2), one_block)
+    with pytest.raises(ValueError, match="n_jobs must be a positive integer or -1, got 0"):
+        bandpass(data, SFREQ, 13, 31, n_jobs=0)
+
+
+def test_bandpass_passes_band_without_phase_shift_and_blocks_the_rest():
+    middle = slice(400, 1200)  # away from the edge transients
+    passed = bandpass(sine(10.0), SFREQ, 7, 13)
+    np.testing.assert_allclose(passed[middle], sine(10.0)[middle], atol=0.02)  # zero phase
+    assert np.abs(bandpass(sine(30.0), SFREQ, 7, 13)[middle]).max() < 1e-3
+    assert np.abs(bandpass(sine(2.0), SFREQ, 7, 13)[middle]).max() < 1e-3
+
+
+def test_band_from_zero_is_lowpass():
+    sos = scipy.signal.butter(4, 4, btype="lowpass", fs=SFREQ, output="sos")
+    data = sine(1.0) + sine(20.0)
+    np.testing.assert_array_equal(bandpass(data, SFREQ, 0, 4), scipy.signal.sosfiltfilt(sos, data))
+    np.testing.assert_allclose(
+        bandpass(data, SFREQ, 0, 4)[400:1200], sine(1.0)[400:1200], atol=0.01
+    )
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "message"),
+    [
+        (75, 83, "band 75-83 Hz: the upper edge must be below the Nyquist frequency 80 Hz"),
+        (60, 80, "band 60-80 Hz"),
+        (13, 7, "band 13-7 Hz: need 0 <= low < high"),
+        (-1, 4, "band -1-4 Hz"),
+    ],
+)
+def test_bandpass_rejects_bad_bands(low, high, message):
+    with pytest.raises(ValueError, match=message):
+        bandpass(np.zeros(500), SFREQ, low, high)
+
+
+# --- envelopes ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("n_times", [450, 451])
+def test_envelope_matches_scipy_hilbert(n_times):
+    data = np.random.default_rng(1).standard_normal((4, 3, n_times))
+    expected = np.abs(scipy.signal.hilbert(data, axis=-1))
+    np.testing.assert_allclose(envelope(data), expected, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(squared_envelope(data), expected**2, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(
+        envelope(data.swapaxes(1, 2), axis=1), expected.swapaxes(1, 2), rtol=1e-10, atol=1e-12
+    )
+
+
+def test_envelope_follows_amplitude_modulation():
+    times = np.arange(800) / SFREQ
+    amplitude = 1.5 + np.sin(2 * np.pi * 0.5 * times)
+    carrier = np.cos(2 * np.pi * 20.0 * times)
+    np.testing.assert_allclose(
+        envelope(amplitude * carrier)[100:-100], amplitude[100:-100], atol=0.01
+    )
+
+
+@settings(max_examples=50, deadline=None)
+@given(arrays(np.float64, st.tuples(st.integers(1, 3), st.integers(1, 64)), elements=finite))
+def test_envelopes_are_non_negative(windows):
+    assert np.all(squared_envelope(windows) >= 0)
+    assert np.all(envelope(windows) >= 0)
+
+
+# --- moving average -------------------------------------------------------------------------
+
+
+def loop_average(x: np.ndarray, window: int) -> np.ndarray:
+    n_out = x.shape[-1] - window + 1
+    return np.stack([x[..., j : j + window].sum(axis=-1) / window for j in range(n_out)], axis=-1)
+
+
+@pytest.mark.parametrize("window", [1, 10, 136, 449, 450])
+def test_moving_average_matches_direct_loop(window):
+    x = squared_envelope(np.random.default_rng(2).standard_normal((5, 4, 450))) + 50.0
+    np.testing.assert_allclose(moving_average(x, window), loop_average(x, window), rtol=1e-10)
+
+
+def test_moving_average_is_average_pooling():
+    x = np.random.default_rng(3).standard_normal((6, 7, 120))
+    pooled = torch.nn.AvgPool1d(39, stride=1)(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(moving_average(x, 39), pooled, rtol=1e-10, atol=1e-12)
+
+
+@settings(max_examples=100, deadline=None)
+@given(data=st.data(), n_times=st.integers(1, 80))
+def test_moving_average_length_and_values(data, n_times):
+    window = data.draw(st.integers(1, n_times))
+    x = data.draw(arrays(np.float64, (2, n_times), elements=finite))
+    averaged = moving_average(x, window)
+    assert averaged.shape == (2, n_times - window + 1)
+    scale = max(np.abs(x).max(), 1.0)
+    np.testing.assert_allclose(averaged, loop_average(x, window), rtol=1e-10, atol=1e-10 * scale)
+
+
+@pytest.mark.parametrize("window", [0, 11])
+def test_moving_average_rejects_bad_windows(window):
+    with pytest.raises(ValueError, match="window must be between 1 and n_times=10"):
+        moving_average(np.zeros(10), window)
+
+
+# --- windows --------------------------------------------------------------------------------
+
+
+def test_cut_windows_is_trial_major():
+    data = np.arange(2 * 3 * 20).reshape(2, 3, 20)
+    windows = cut_windows(data, [0, 5, 8], 12)
+    assert windows.shape == (6, 3, 12)
+    np.testing.assert_array_equal(windows[4], data[1, :, 5:17])
+    with pytest.raises(ValueError, match="do not fit"):
+        cut_windows(data, [0, 9], 12)
+
+
+# --- alignment with a dense network ---------------------------------------------------------
+
+
+def dense_network() -> tuple[torch.nn.Module, int]:
+    """A dense (stride 1, no padding) network with positive weights; its receptive field is
+    4 (conv) + 2 (max pool 3, stride 1) + 2 * 3 (conv 3, dilation 3 after a pool of 3) = 12."""
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(
+        torch.nn.Conv1d(1, 2, 4, bias=False),
+        torch.nn.MaxPool1d(3, stride=1),
+        torch.nn.Conv1d(2, 3, 3, dilation=3, bias=False),
+    )
+    with torch.no_grad():
+        for conv in (net[0], net[2]):
+            conv.weight.uniform_(0.5, 1.5)
+    return net.double().eval(), 12
+
+
+@pytest.mark.parametrize("window", [12, 40, 41])
+def test_each_output_sample_averages_the_inputs_its_layer_unit_sees(window):
+    """An impulse at input q reaches exactly the outputs j with j <= q <= j + rf - 1, the
+    samples whose moving average includes q; lengths agree sample for sample."""
+    net, rf = dense_network()
+    impulses = torch.eye(window, dtype=torch.float64).unsqueeze(1)  # (window, 1, window)
+    with torch.no_grad():
+        reached = net(impulses)[:, 0] > 0  # (input position, output sample)
+    averaged = moving_average(impulses[:, 0].numpy(), rf)
+    assert reached.shape[-1] == averaged.shape[-1] == window - rf + 1
+    np.testing.assert_array_equal(reached.numpy(), averaged > 0.5 / rf)  # 1 / rf or ~0
+
+
+def test_windowed_envelopes_equal_average_pooling_layer_on_each_window():
+    """A layer that outputs the mean input power over its receptive field, applied to each
+    crop, gives the windowed envelopes sample for sample."""
+    filtered = bandpass(np.random.default_rng(4).standard_normal((3, 5, 497)), SFREQ, 7, 13)
+    starts = crop_starts(497, 450, 315)
+    result = windowed_envelopes(filtered, starts, 450, 136)
+    crops = cut_windows(filtered, starts, 450)
+    power = torch.from_numpy(np.abs(scipy.signal.hilbert(crops, axis=-1)) ** 2)
+    expected = torch.nn.AvgPool1d(136, stride=1)(power).numpy()
+    assert result.shape == expected.shape == (6, 5, 450 - 136 + 1)
+    np.testing.assert_allclose(result, expected, rtol=1e-10)
+
+
+@pytest.mark.parametrize("layer", [2, 3])
+def test_stitched_activations_equal_the_network_on_whole_trials(layer):
+    """Dense outputs of the crops, stitched, are the outputs for the whole trial, for the
+    classifier (rf 12) and for an intermediate layer (rf 6, longer series per window)."""
+    net, classifier_rf = dense_network()
+    trials = torch.randn(4, 1, 100, dtype=torch.float64, generator=torch.Generator().manual_seed(5))
+    starts = crop_starts(100, 40, 40 - classifier_rf + 1)
+    assert starts.tolist() == [0, 29, 58, 60]
+    crops = torch.from_numpy(cut_windows(trials.numpy(), starts, 40))
+    with torch.no_grad():
+        stitched = stitch_windows(net[:layer](crops), starts)
+        whole = net[:layer](trials)
+    assert stitched.shape == whole.shape
+    torch.testing.assert_close(stitched, whole, rtol=1e-12, atol=1e-12)
+
+
+def test_stitched_envelopes_take_each_sample_from_the_first_window_containing_it():
+    filtered = bandpass(np.random.default_rng(6).standard_normal((2, 3, 300)), SFREQ, 7, 13)
+    starts = crop_starts(300, 120, 70)  # [0, 70, 140, 180]
+    windowed = windowed_envelopes(filtered, starts, 120, 30)  # 91 samples per window
+    stitched = stitch_windows(windowed, starts)
+    assert stitched.shape == (2, 3, 300 - 30 + 1)
+    for trial in range(2):
+        for sample in range(stitched.shape[-1]):
+            k = next(k for k, start in enumerate(starts) if start <= sample < start + 91)
+            np.testing.assert_array_equal(
+                stitched[trial, :, sample], windowed[trial * 4 + k, :, sample - starts[k]]
+            )
+
+
+def test_stitch_rejects_gaps_and_partial_trials():
+    with pytest.raises(ValueError, match="leave gaps"):
+        stitch_windows(np.zeros((4, 3, 10)), [0, 11])
+    with pytest.raises(ValueError, match="not a whole number of trials of 2"):
+        stitch_windows(np.zeros((5, 3, 10)), [0, 5])
+    with pytest.raises(ValueError, match="increasing"):
+        stitch_windows(np.zeros((4, 3, 10)), [5, 5])

@@ -30,15 +30,9 @@ from braindecode.models.deep4 import Deep4Net as BraindecodeDeep4Net
 from braindecode.models.util import to_dense_prediction_model as braindecode_dense
 from braindecode.torch_ext.util import set_random_seeds
 
-from eegvis.models import Deep4Net, n_predictions, to_dense_prediction_model
+from eegvis.models import SEED_000_OPTIONS, Deep4Net, n_predictions, to_dense_prediction_model
 
-ARCHITECTURE = dict(
-    final_conv_length=1,
-    pool_time_stride=2,
-    stride_before_pool=True,
-    filter_length_3=5,
-    filter_length_4=5,
-)
+ARCHITECTURE = SEED_000_OPTIONS
 N_CHANS, N_CLASSES, N_TIMES = 64, 2, 450
 
 

@@ -15,6 +15,7 @@ from torch import nn
 
 from eegvis.models import (
     BLOCK_OUTPUTS,
+    SEED_000_OPTIONS,
     Deep4Net,
     DilatedAvgPool,
     layer_outputs,
@@ -25,13 +26,7 @@ from eegvis.models import (
     to_dense_prediction_model,
 )
 
-SEED_000 = dict(
-    final_conv_length=1,
-    pool_time_stride=2,
-    stride_before_pool=True,
-    filter_length_3=5,
-    filter_length_4=5,
-)
+SEED_000 = SEED_000_OPTIONS
 # (n_chans, n_classes, n_times, options)
 CONFIGS = {
     "paper": (22, 4, 1000, {}),

@@ -40,6 +40,16 @@ BLOCK_OUTPUTS = (
     "conv_classifier",
 )
 
+#: Deep4Net options of the braindecode 0.4 amplitude-perturbation tutorial
+#: (64 channels, 2 classes, 450-sample crops): 178,927 parameters.
+SEED_000_OPTIONS = dict(
+    final_conv_length=1,
+    pool_time_stride=2,
+    stride_before_pool=True,
+    filter_length_3=5,
+    filter_length_4=5,
+)
+
 _CONVS = (nn.Conv1d, nn.Conv2d, nn.Conv3d)
 _MAX_POOLS = {nn.MaxPool1d: 1, nn.MaxPool2d: 2, nn.MaxPool3d: 3}
 _AVG_POOLS = {nn.AvgPool1d: 1, nn.AvgPool2d: 2, nn.AvgPool3d: 3}

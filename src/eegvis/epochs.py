@@ -184,6 +184,83 @@ def epoch_run(
     return epochs, dropped
 
 
+def read_runs(
+    paths: Sequence[str | os.PathLike], sfreq: float
+) -> list[tuple[mne.io.BaseRaw, float]]:
+    """Read runs with :func:`read_run` and bring them to ``sfreq``.
+
+    Parameters
+    ----------
+    paths : sequence of path-like
+        EDF files.
+    sfreq : float
+        Target sampling rate in Hz; other runs are resampled, with a warning.
+
+    Returns
+    -------
+    runs : list of (mne.io.Raw, float)
+        Each run at ``sfreq``, with the rate it was recorded at.
+    """
+    runs = []
+    for path in paths:
+        raw = read_run(path)
+        recorded = float(raw.info["sfreq"])
+        if recorded != sfreq:
+            logger.warning("%s: recorded at %g Hz, resampling to %g Hz", path, recorded, sfreq)
+            raw.resample(sfreq, verbose="error")
+        runs.append((raw, recorded))
+    return runs
+
+
+def bandpassed_trials(
+    paths: Sequence[str | os.PathLike],
+    runs: Sequence[int],
+    classes: Mapping[str, str],
+    tmin: float,
+    tmax: float,
+    sfreq: float,
+    bands: Sequence[tuple[float, float]],
+    units: str = "uV",
+) -> np.ndarray:
+    """Band-pass each continuous run, then cut the same trials as :func:`epoch_subject`.
+
+    Filtering the continuous recording (Butterworth order 4, zero-phase, see
+    :func:`eegvis.envelopes.bandpass`) keeps the filter's edge effects at the
+    ends of the run instead of the ends of every trial.
+
+    Parameters
+    ----------
+    paths, runs, classes, tmin, tmax, sfreq
+        As for :func:`epoch_subject`.
+    bands : sequence of (float, float)
+        Pass bands in Hz (``low = 0`` for a low-pass).
+    units : {"uV", "V"}
+        Units of the returned data.
+
+    Returns
+    -------
+    filtered : ndarray, shape (n_bands, n_trials, n_channels, n_times), float32
+        Trials in the order of :func:`epoch_subject`'s epochs.
+    """
+    from eegvis.envelopes import bandpass
+
+    scale = {"uV": 1e6, "V": 1.0}[units]
+    prepared = read_runs(paths, sfreq)
+    filtered = []
+    for low, high in bands:
+        pieces = []
+        for (raw, _), run in zip(prepared, runs, strict=True):
+            band_raw = raw.copy().apply_function(
+                lambda data, low=low, high=high: bandpass(data, sfreq, low, high),
+                channel_wise=False,
+                verbose="error",
+            )
+            epochs, _ = epoch_run(band_raw, classes, tmin, tmax, run)
+            pieces.append(epochs.get_data(copy=False))
+        filtered.append((np.concatenate(pieces) * scale).astype(np.float32))
+    return np.stack(filtered)
+
+
 def epoch_subject(
     subject: int,
     paths: Sequence[str | os.PathLike],
@@ -225,13 +302,9 @@ def epoch_subject(
     """
     summary = EpochingSummary(subject=subject, sfreq=sfreq)
     pieces = []
-    for path, run in zip(paths, runs, strict=True):
-        raw = read_run(path)
-        recorded = float(raw.info["sfreq"])
+    for path, run, (raw, recorded) in zip(paths, runs, read_runs(paths, sfreq), strict=True):
         summary.original_sfreq.append(recorded)
         if recorded != sfreq:
-            logger.warning("%s: recorded at %g Hz, resampling to %g Hz", path, recorded, sfreq)
-            raw.resample(sfreq, verbose="error")
             summary.resampled = True
             if other_sfreq == "exclude":
                 summary.excluded = True

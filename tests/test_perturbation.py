@@ -1,0 +1,441 @@
+"""Tests of eegvis.perturbation: analytic models, braindecode 0.4.85 as oracle, invariances.
+
+braindecode 0.4.85 (old API) is a test-only dependency: its Deep4Net is the
+model under test in the oracle comparisons and its
+``compute_amplitude_prediction_correlations`` the reference implementation.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+
+import numpy as np
+import pytest
+import torch
+from braindecode.models.deep4 import Deep4Net
+from braindecode.models.util import to_dense_prediction_model
+from braindecode.visualization.perturbation import compute_amplitude_prediction_correlations
+from torch import nn
+
+from eegvis.perturbation import amplitude_perturbation_correlation, band_mean
+
+SFREQ = 100.0
+# corr(|theta|, cos(theta)) for theta ~ U(-pi, pi): -2 sqrt(24) / pi**2
+PHASE_COSINE_CORRELATION = -2 * math.sqrt(24) / math.pi**2
+
+
+@pytest.fixture(autouse=True, scope="module")
+def one_torch_thread():
+    """Run torch single-threaded here: these small models gain nothing from a second thread,
+    and on a busy 2-core machine spinning OpenMP threads slow them down several times over."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+class ChansTime(nn.Module):
+    """Give a braindecode 0.4 network, which takes (batch, chans, time, 1), (batch, chans, time)."""
+
+    def __init__(self, network: nn.Module) -> None:
+        super().__init__()
+        self.network = network
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.network(x.unsqueeze(-1))
+
+
+class AmplitudeLinear(nn.Module):
+    """Scores linear in spectral amplitudes: out[b, k] = sum_cf w[k, c, f] |rfft(x)[b, c, f]|."""
+
+    def __init__(self, weights: np.ndarray) -> None:
+        super().__init__()
+        self.weights = nn.Parameter(torch.as_tensor(weights, dtype=torch.float32))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.einsum("bcf,kcf->bk", torch.fft.rfft(x).abs(), self.weights)
+
+
+class FourierProbe(nn.Module):
+    """A linear filter plus an amplitude-only part, one output.
+
+    out[b, 0] = Re(rfft(x)[b, chan, freq]) + sum_cf w[c, f] |rfft(x)[b, c, f]|,
+    where the first term is the dot product of x[b, chan] with a cosine.
+    """
+
+    def __init__(self, chan: int, freq: int, n_times: int, weights: np.ndarray) -> None:
+        super().__init__()
+        self.chan = chan
+        self.cosine = nn.Parameter(torch.cos(2 * math.pi * freq * torch.arange(n_times) / n_times))
+        self.amplitude = AmplitudeLinear(weights[None])
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return (x[:, self.chan] @ self.cosine)[:, None] + self.amplitude(x)
+
+
+def small_convnet(n_chans: int, seed: int = 0) -> nn.Module:
+    """A random two-layer ConvNet with dense outputs (batch, 2, n_times - 8)."""
+    torch.manual_seed(seed)
+    return nn.Sequential(nn.Conv1d(n_chans, 8, 5), nn.ELU(), nn.Conv1d(8, 2, 5))
+
+
+def stripped_braindecode_pred_fn(network: nn.Sequential):
+    """braindecode-style numpy prediction function: scores before the softmax, mean over time."""
+    head = nn.Sequential(*[m for name, m in network.named_children() if name != "softmax"])
+
+    def pred_fn(x: np.ndarray) -> np.ndarray:
+        with torch.no_grad():
+            out = head(torch.from_numpy(x))
+        return out.reshape(len(x), out.shape[1], -1).mean(dim=2).numpy()
+
+    return pred_fn
+
+
+def shared_noise(perturbation: str, seed: int):
+    """A braindecode ``perturb_fn`` that draws exactly the noise eegvis draws for ``seed``.
+
+    eegvis documents its stream: one CPU ``torch.Generator`` seeded once, one draw per
+    example in input order, iteration after iteration; N(0, 1) of shape (chans, freqs), or
+    U(-pi, pi) of shape (1, freqs) for phase. braindecode asks for all examples of an
+    iteration at once, in the same order.
+    """
+    generator = torch.Generator().manual_seed(seed)
+
+    def perturb(amps, phases, rng=None):
+        n_examples, n_chans, n_freqs, _ = amps.shape
+        if perturbation == "phase":
+            shifts = [
+                (2 * torch.rand(1, n_freqs, generator=generator) - 1) * math.pi
+                for _ in range(n_examples)
+            ]
+            shift = torch.stack(shifts).numpy()[..., None]
+            return amps, phases + shift, np.abs(shift)
+        noise = [torch.randn(n_chans, n_freqs, generator=generator) for _ in range(n_examples)]
+        noise = torch.stack(noise).numpy()[..., None]
+        if perturbation == "additive":
+            perturbed = np.clip(amps + noise, 0, None)
+            return perturbed, phases, perturbed - amps
+        factor = 1 + 0.02 * noise
+        return np.clip(amps * factor, 0, None), phases, factor
+
+    return perturb
+
+
+def lateralized_rhythm(n_examples: int, n_chans: int, n_times: int, rng) -> tuple:
+    """White noise plus a 10 Hz rhythm, weaker over the first or the second half of the channels.
+
+    The rhythm's amplitude per channel is ``1 - 0.7 g_y(c)`` with ``g_y`` a Gaussian bump at
+    a quarter (class 0) or three quarters (class 1) of the channel axis, a toy version of
+    the lateralized mu rhythm of motor imagery. Returns (X float32, y).
+    """
+    y = rng.integers(0, 2, n_examples)
+    chans = np.arange(n_chans)
+    centres = np.array([n_chans / 4, 3 * n_chans / 4])
+    bumps = np.exp(-((chans[None] - centres[:, None]) ** 2) / (2 * (n_chans / 8) ** 2))
+    t = np.arange(n_times) / SFREQ
+    rhythm = np.sin(2 * np.pi * 10 * t + rng.uniform(0, 2 * np.pi, (n_examples, 1, 1)))
+    X = (
+        rng.standard_normal((n_examples, n_chans, n_times))
+        + (1 - 0.7 * bumps[y])[..., None] * rhythm
+    )
+    return X.astype(np.float32), y
+
+
+@pytest.fixture(scope="module")
+def trained_deep4():
+    """A small dense braindecode Deep4Net (16 chans, 2 classes) trained 30 steps on the rhythm task.
+
+    Returns (network, X): the braindecode network (input (batch, chans, time, 1), LogSoftmax
+    included) and 300 fresh examples of the task, float32 (300, 16, 200).
+    """
+    n_chans, n_times = 16, 200
+    torch.manual_seed(0)
+    network = Deep4Net(
+        in_chans=n_chans,
+        n_classes=2,
+        input_time_length=n_times,
+        n_filters_time=10,
+        n_filters_spat=10,
+        n_filters_2=10,
+        n_filters_3=10,
+        n_filters_4=10,
+        filter_length_3=5,
+        filter_length_4=5,
+        pool_time_stride=2,
+        stride_before_pool=True,
+        final_conv_length=1,
+    ).create_network()
+    to_dense_prediction_model(network)
+    rng = np.random.default_rng(0)
+    X_train, y_train = lateralized_rhythm(512, n_chans, n_times, rng)
+    optimizer = torch.optim.Adam(network.parameters(), lr=1e-3)
+    network.train()
+    for _ in range(30):
+        batch = rng.integers(0, len(X_train), 32)
+        log_probs = network(torch.from_numpy(X_train[batch, ..., None])).mean(dim=2)
+        loss = nn.functional.nll_loss(log_probs, torch.from_numpy(y_train[batch]))
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+    network.eval()
+    with torch.no_grad():
+        accuracy = (
+            network(torch.from_numpy(X_train[..., None])).mean(2).argmax(1).numpy() == y_train
+        )
+    assert accuracy.mean() > 0.9  # the model has learned the lateralized rhythm
+    X, _ = lateralized_rhythm(300, n_chans, n_times, rng)
+    return network, X
+
+
+def test_matches_braindecode_scalp_maps(trained_deep4):
+    """Different random streams, same estimator: the per-class 10 Hz scalp maps agree.
+
+    Threshold: Pearson correlation >= 0.9 between braindecode's and our 16-channel map at
+    the rhythm's frequency bin, per class (observed 0.95 here, 0.95-0.98 over 6 seed pairs). Full
+    chans x freqs maps are dominated by sampling noise (~1/sqrt(n_examples * n_iterations)
+    per cell) at this size; see the shared-noise test for an exact comparison.
+    """
+    network, X = trained_deep4
+    ours, freqs = amplitude_perturbation_correlation(
+        ChansTime(network), X, SFREQ, n_iterations=5, batch_size=100, strip_log_softmax=True
+    )
+    reference = compute_amplitude_prediction_correlations(
+        stripped_braindecode_pred_fn(network), X[..., None], n_iterations=5, batch_size=100
+    )
+    assert ours.shape == reference.shape == (16, 101, 2)
+    maps, reference_maps = band_mean(ours, freqs, 10, 10), band_mean(reference, freqs, 10, 10)
+    for k in range(2):
+        agreement = np.corrcoef(maps[:, k], reference_maps[:, k])[0, 1]
+        assert agreement >= 0.9, f"class {k}: map correlation {agreement:.3f}"
+    # A real effect, not noise: strong, lateralized, with opposite signs for the two classes.
+    assert np.abs(maps).max() > 0.15
+    assert maps[:4, 0].mean() < 0 < maps[-4:, 0].mean()
+    assert np.corrcoef(maps[:, 0], maps[:, 1])[0, 1] < -0.9
+
+
+@pytest.mark.parametrize("perturbation", ["additive", "multiplicative", "phase"])
+def test_matches_braindecode_with_shared_noise(trained_deep4, perturbation):
+    """With braindecode fed our noise stream, the two implementations agree cell by cell."""
+    network, X = trained_deep4
+    X = X[:120]
+    ours, _ = amplitude_perturbation_correlation(
+        ChansTime(network),
+        X,
+        SFREQ,
+        n_iterations=2,
+        perturbation=perturbation,
+        batch_size=50,
+        seed=7,
+        strip_log_softmax=True,
+    )
+    reference = compute_amplitude_prediction_correlations(
+        stripped_braindecode_pred_fn(network),
+        X[..., None],
+        n_iterations=2,
+        perturb_fn=shared_noise(perturbation, seed=7),
+        batch_size=50,
+    )
+    expected_rows = 1 if perturbation == "phase" else 16
+    assert ours.shape == reference.shape == (expected_rows, 101, 2)
+    np.testing.assert_allclose(ours, reference, rtol=0, atol=1e-4)  # observed <= 2e-6
+
+
+def test_additive_on_amplitude_linear_model_is_analytic():
+    """Scores linear in amplitudes, no clipping: corr = w / ||w|| per class, exactly 0 elsewhere.
+
+    With amplitudes far above the N(0, 1) noise, the amplitude change of every cell is an
+    independent N(0, 1) draw and the score change is sum_cf w[k, c, f] * change[c, f].
+    """
+    n_chans, n_times = 4, 32
+    weights = np.zeros((2, n_chans, n_times // 2 + 1))
+    weights[0, 1, 5], weights[0, 3, 10] = 2.0, -1.0
+    weights[1, 0, 7] = weights[1, 2, 5] = weights[1, 2, 6] = 1.0
+    X = 100 * np.random.default_rng(1).standard_normal((4000, n_chans, n_times))
+    correlations, freqs = amplitude_perturbation_correlation(
+        AmplitudeLinear(weights), X, SFREQ, n_iterations=2, batch_size=512
+    )
+    expected = weights / np.linalg.norm(weights, axis=(1, 2), keepdims=True)
+    assert correlations.shape == (n_chans, n_times // 2 + 1, 2)
+    np.testing.assert_allclose(freqs, np.arange(n_times // 2 + 1) * SFREQ / n_times)
+    # sampling s.d. of a zero correlation: 1 / sqrt(4000 * 2) = 0.011
+    np.testing.assert_allclose(correlations, expected.transpose(1, 2, 0), atol=0.06)
+
+
+def test_multiplicative_on_amplitude_linear_model_is_analytic():
+    """Identical examples of amplitudes a: corr = w * a / ||w * a||, 0 elsewhere."""
+    n_chans, n_times = 4, 32
+    weights = np.zeros((1, n_chans, n_times // 2 + 1))
+    weights[0, 0, 3], weights[0, 2, 8], weights[0, 3, 12] = 1.0, -1.0, 0.5
+    x = np.random.default_rng(2).standard_normal((n_chans, n_times))
+    X = np.repeat(x[None], 3000, axis=0)
+    correlations, _ = amplitude_perturbation_correlation(
+        AmplitudeLinear(weights), X, SFREQ, n_iterations=2, perturbation="multiplicative"
+    )
+    scaled = weights[0] * np.abs(np.fft.rfft(x))
+    expected = scaled / np.linalg.norm(scaled)
+    np.testing.assert_allclose(correlations[..., 0], expected, atol=0.06)
+
+
+def probe_examples(n_examples, n_chans, n_times, chan, freq, rng):
+    """Random spectra (amplitudes 50-150) with a fixed amplitude 100 and phase 0 at (chan, freq)."""
+    n_freqs = n_times // 2 + 1
+    amplitude = rng.uniform(50, 150, (n_examples, n_chans, n_freqs))
+    phase = rng.uniform(-np.pi, np.pi, (n_examples, n_chans, n_freqs))
+    amplitude[:, chan, freq], phase[:, chan, freq] = 100.0, 0.0
+    return np.fft.irfft(amplitude * np.exp(1j * phase), n=n_times).astype(np.float32)
+
+
+def test_linear_filter_and_amplitude_model_under_phase_and_additive_perturbation():
+    """A cosine probe at (chan 1, bin 6) plus an amplitude-only part at other cells.
+
+    Phase: the score changes by 100 (cos(theta) - 1) at bin 6, so the map is
+    corr(|theta|, cos(theta)) = -2 sqrt(24) / pi**2 there and 0 at every other bin: the
+    amplitude-only part is invisible to phase perturbations. Additive: the score change is
+    change[1, 6] + sum_cf w[c, f] change[c, f], so corr = (1, w) / ||(1, w)||.
+    """
+    n_chans, n_times, chan, freq = 3, 31, 1, 6
+    weights = np.zeros((n_chans, n_times // 2 + 1))
+    weights[0, 3], weights[2, 6], weights[2, 11] = 1.0, -1.0, 0.5
+    model = FourierProbe(chan, freq, n_times, weights)
+    X = probe_examples(3000, n_chans, n_times, chan, freq, np.random.default_rng(3))
+
+    phase, _ = amplitude_perturbation_correlation(
+        model, X, SFREQ, n_iterations=2, perturbation="phase"
+    )
+    expected_phase = np.zeros((1, n_times // 2 + 1, 1))
+    expected_phase[0, freq] = PHASE_COSINE_CORRELATION
+    np.testing.assert_allclose(phase, expected_phase, atol=0.06)
+
+    additive, _ = amplitude_perturbation_correlation(model, X, SFREQ, n_iterations=2)
+    expected_additive = weights.copy()
+    expected_additive[chan, freq] = 1.0
+    expected_additive /= np.linalg.norm(expected_additive)
+    np.testing.assert_allclose(additive[..., 0], expected_additive, atol=0.06)
+
+
+def test_dense_outputs_are_averaged_over_time():
+    """(batch, classes, n_preds, 1) outputs give the map of their mean over time."""
+
+    class Dense(nn.Module):
+        """Scores times a ramp over 9 dense outputs (mean factor 1.5), with a trailing axis."""
+
+        def __init__(self, model: nn.Module) -> None:
+            super().__init__()
+            self.model = model
+
+        def forward(self, x: torch.Tensor) -> torch.Tensor:
+            return (self.model(x)[..., None] * torch.linspace(0.5, 2.5, 9))[..., None]
+
+    weights = np.random.default_rng(4).standard_normal((2, 3, 9))
+    X = 10 * np.random.default_rng(5).standard_normal((64, 3, 16))
+    dense, _ = amplitude_perturbation_correlation(
+        Dense(AmplitudeLinear(weights)), X, SFREQ, n_iterations=2
+    )
+    mean, _ = amplitude_perturbation_correlation(AmplitudeLinear(weights), X, SFREQ, n_iterations=2)
+    np.testing.assert_allclose(dense, mean, atol=1e-5)
+
+
+@pytest.mark.parametrize("perturbation", ["additive", "multiplicative", "phase"])
+def test_batch_size_does_not_change_the_result(perturbation):
+    X = np.random.default_rng(6).standard_normal((50, 4, 40))
+    model = small_convnet(4)
+    results = [
+        amplitude_perturbation_correlation(
+            model, X, SFREQ, n_iterations=2, perturbation=perturbation, batch_size=batch_size
+        )[0]
+        for batch_size in (1, 7, 50, 64)
+    ]
+    for result in results[1:]:
+        np.testing.assert_allclose(result, results[0], rtol=0, atol=1e-5)
+
+
+def test_same_seed_same_result_other_seed_other_result():
+    X = np.random.default_rng(7).standard_normal((40, 4, 40))
+    model = small_convnet(4)
+    first, again, other = (
+        amplitude_perturbation_correlation(model, X, SFREQ, n_iterations=2, seed=seed)[0]
+        for seed in (3, 3, 4)
+    )
+    np.testing.assert_array_equal(first, again)
+    assert np.abs(first - other).max() > 0.1
+
+
+def test_numpy_and_torch_inputs_and_float64_models():
+    X = np.random.default_rng(8).standard_normal((30, 4, 40))
+    model = small_convnet(4)
+    from_numpy, _ = amplitude_perturbation_correlation(model, X, SFREQ, n_iterations=2)
+    from_torch, _ = amplitude_perturbation_correlation(
+        model, torch.from_numpy(X).float(), SFREQ, n_iterations=2
+    )
+    np.testing.assert_array_equal(from_numpy, from_torch)
+    in_float64, _ = amplitude_perturbation_correlation(model.double(), X, SFREQ, n_iterations=2)
+    assert next(model.parameters()).dtype == torch.float64
+    np.testing.assert_allclose(in_float64, from_numpy, atol=1e-4)
+
+
+def test_model_state_is_restored_and_log_softmax_stripped():
+    """Training flags come back as they were; the LogSoftmax bypass equals a model without it."""
+    model = small_convnet(4)
+    with_softmax = nn.Sequential(model, nn.LogSoftmax(dim=1))
+    with_softmax.train()
+    model[1].eval()  # a mixed state, to be restored as it was
+    X = np.random.default_rng(9).standard_normal((30, 4, 40))
+    stripped, _ = amplitude_perturbation_correlation(
+        with_softmax, X, SFREQ, n_iterations=2, strip_log_softmax=True
+    )
+    without, _ = amplitude_perturbation_correlation(model, X, SFREQ, n_iterations=2)
+    np.testing.assert_array_equal(stripped, without)
+    assert with_softmax.training and model[0].training and not model[1].training
+    assert not with_softmax[1]._forward_hooks
+    log_probs, _ = amplitude_perturbation_correlation(with_softmax, X, SFREQ, n_iterations=2)
+    assert not np.allclose(log_probs, without, atol=0.05)
+
+
+def test_logs_each_iteration(caplog):
+    X = np.random.default_rng(10).standard_normal((10, 2, 20))
+    with caplog.at_level(logging.INFO, logger="eegvis.perturbation"):
+        amplitude_perturbation_correlation(small_convnet(2), X, SFREQ, n_iterations=3)
+    messages = [r.getMessage() for r in caplog.records]
+    assert any(m.startswith("Unperturbed predictions of 10 crops (2 classes)") for m in messages)
+    for i in (1, 2, 3):
+        assert any(
+            m.startswith(f"Iteration {i}/3 (additive perturbation) done in ") for m in messages
+        )
+
+
+def test_band_mean():
+    freqs = np.array([0.0, 5.0, 10.0, 15.0])
+    correlations = np.arange(2 * 4 * 3, dtype=float).reshape(2, 4, 3)
+    np.testing.assert_array_equal(
+        band_mean(correlations, freqs, 5, 10), correlations[:, 1:3].mean(axis=1)
+    )
+    with pytest.raises(ValueError, match="no frequency bin"):
+        band_mean(correlations, freqs, 11, 14)
+    with pytest.raises(ValueError, match="to match freqs"):
+        band_mean(correlations, freqs[:3], 0, 10)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"X": np.zeros((5, 40))}, "X must have shape"),
+        ({"X": np.zeros((1, 2, 40))}, "at least 2 examples"),
+        ({"sfreq": 0}, "sfreq must be positive"),
+        ({"n_iterations": 0}, "n_iterations must be at least 1"),
+        ({"batch_size": 0}, "batch_size must be at least 1"),
+        ({"perturbation": "gaussian"}, "perturbation must be one of"),
+        ({"perturbation": "phase", "noise_std": 1.0}, "noise_std must be None"),
+        ({"noise_std": -1.0}, "noise_std must be positive"),
+        ({"strip_log_softmax": True}, "has no nn.LogSoftmax"),
+    ],
+)
+def test_invalid_arguments(kwargs, message):
+    arguments = {"model": small_convnet(2), "X": np.zeros((5, 2, 40)), "sfreq": SFREQ} | kwargs
+    with pytest.raises(ValueError, match=message):
+        amplitude_perturbation_correlation(**arguments)
+
+
+def test_model_output_without_class_axis_is_rejected():
+    with pytest.raises(ValueError, match="model output must have shape"):
+        amplitude_perturbation_correlation(nn.Flatten(0), np.zeros((4, 2, 10)), SFREQ)

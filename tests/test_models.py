@@ -384,3 +384,14 @@ def test_fused_first_block_equals_layer_by_layer():
         handle.remove()
     torch.testing.assert_close(fused, layer_by_layer, rtol=1e-5, atol=1e-5)
     assert fused.shape == (4, 3, 600 - receptive_field(model) + 1)
+
+
+def test_slicing_gives_a_plain_sequential_without_softmax():
+    model = Deep4Net(8, 3, 600, random_state=1).eval()
+    head = model[:-2]
+    assert isinstance(head, nn.Sequential) and list(dict(head.named_children()))[-1] == (
+        "conv_classifier"
+    )
+    x = torch.randn(2, 8, 600)
+    with torch.no_grad():
+        torch.testing.assert_close(torch.log_softmax(head(x), dim=1).squeeze(-1), model(x))

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
 import numpy as np
@@ -388,6 +389,16 @@ class Deep4Net(nn.Sequential):
                     nn.init.xavier_uniform_(module.weight, gain=1)
                     if module.bias is not None:
                         nn.init.zeros_(module.bias)
+
+    def __getitem__(self, index: int | slice) -> nn.Module:
+        """Return a child, or a plain :class:`nn.Sequential` of a slice of them.
+
+        ``model[:-2]`` is the network without its softmax and squeeze, as with
+        any ``nn.Sequential``.
+        """
+        if isinstance(index, slice):
+            return nn.Sequential(OrderedDict(list(self._modules.items())[index]))
+        return super().__getitem__(index)
 
     def forward(self, x: Tensor) -> Tensor:
         """Return log-probabilities for ``(batch, n_chans, n_times)`` input.

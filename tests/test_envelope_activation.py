@@ -1,0 +1,121 @@
+"""Envelope-activation correlations against a naive, window-by-window reference."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.signal
+import torch
+
+from eegvis.crops import crop_starts
+from eegvis.envelope_activation import (
+    as_channel_band_array,
+    envelope_activation_statistics,
+    envelope_class_statistics,
+)
+from eegvis.models import Deep4Net, receptive_fields, to_dense_prediction_model
+
+LAYERS = ("pool_nonlin", "pool_nonlin_2", "conv_classifier")
+N_CHANS, N_TIMES, LENGTH = 4, 150, 120
+
+
+@pytest.fixture(scope="module")
+def model():
+    net = Deep4Net(
+        N_CHANS,
+        2,
+        LENGTH,
+        final_conv_length=2,
+        n_filters_time=4,
+        n_filters_spat=4,
+        n_filters_2=5,
+        n_filters_3=6,
+        n_filters_4=7,
+        filter_length_2=5,
+        filter_length_3=5,
+        filter_length_4=5,
+        pool_time_length=2,
+        pool_time_stride=2,
+        random_state=0,
+    )
+    return to_dense_prediction_model(net).eval()
+
+
+@pytest.fixture(scope="module")
+def trials():
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(5, N_CHANS, N_TIMES)).astype(np.float32)
+    filtered = np.stack([X * 0.5, X[:, ::-1].copy() + 1.0])  # two "bands"
+    return X, filtered
+
+
+def naive(model, X, filtered, layer):
+    """Per trial, per window: run the net, scipy Hilbert, loop moving average, stitch, corrcoef."""
+    fields = receptive_fields(model)
+    rf, classifier_rf = fields[layer], fields["conv_classifier"]
+    starts = crop_starts(N_TIMES, LENGTH, LENGTH - classifier_rf + 1)
+    n_out = LENGTH - rf + 1
+    env_rows, unit_rows = [], []
+    for trial in range(len(X)):
+        seen = 0
+        for start in starts:
+            window = torch.from_numpy(X[trial : trial + 1, :, start : start + LENGTH])
+            out = window
+            for name, module in model.named_children():
+                out = module(out)
+                if name == layer:
+                    break
+            out = out[0]
+            envelope = (
+                np.abs(scipy.signal.hilbert(filtered[:, trial, :, start : start + LENGTH])) ** 2
+            )
+            averaged = np.stack(
+                [envelope[..., j : j + rf].mean(axis=-1) for j in range(n_out)], axis=-1
+            )
+            keep = slice(max(seen - start, 0), n_out)  # first window that holds a sample wins
+            seen = start + n_out
+            env_rows.append(averaged[..., keep].transpose(2, 1, 0).reshape(-1, N_CHANS * 2))
+            unit_rows.append(out[:, keep].T.double().detach().numpy())
+    env, units = np.concatenate(env_rows), np.concatenate(unit_rows)
+    full = np.corrcoef(env, units, rowvar=False)
+    return full[: env.shape[1], env.shape[1] :].reshape(N_CHANS, 2, -1)
+
+
+@pytest.mark.parametrize("layer", LAYERS)
+def test_matches_naive_reference(model, trials, layer):
+    X, filtered = trials
+    statistics = envelope_activation_statistics(model, X, filtered, LENGTH, LAYERS, batch_size=2)
+    ours = as_channel_band_array(statistics[layer], N_CHANS, 2)
+    np.testing.assert_allclose(ours, naive(model, X, filtered, layer), atol=1e-6)
+
+
+def test_batch_size_and_subject_split_do_not_matter(model, trials):
+    X, filtered = trials
+    whole = envelope_activation_statistics(model, X, filtered, LENGTH, LAYERS, batch_size=5)
+    first = envelope_activation_statistics(model, X[:2], filtered[:, :2], LENGTH, LAYERS, 1)
+    second = envelope_activation_statistics(model, X[2:], filtered[:, 2:], LENGTH, LAYERS, 3)
+    for layer in LAYERS:
+        second[layer].merge(first[layer])
+        np.testing.assert_allclose(
+            second[layer].correlation(), whole[layer].correlation(), atol=1e-7
+        )
+
+
+def test_envelope_class_correlation_has_the_planted_sign():
+    rng = np.random.default_rng(3)
+    labels = np.array([0, 1] * 10)
+    t = np.arange(N_TIMES) / 100
+    amplitude = np.where(labels == 1, 2.0, 0.5)[:, None, None]
+    X = rng.normal(scale=0.1, size=(20, N_CHANS, N_TIMES))
+    X[:, 0] += amplitude[:, 0] * np.sin(2 * np.pi * 10 * t)  # channel 0 louder in class 1
+    filtered = X[None].astype(np.float32)
+    statistics = envelope_class_statistics(filtered, labels, 2, LENGTH, 40)
+    correlation = as_channel_band_array(statistics, N_CHANS, 1)
+    assert correlation[0, 0, 1] > 0.8 and correlation[0, 0, 0] < -0.8
+    assert np.all(np.abs(correlation[1:]) < 0.3)
+
+
+def test_wrong_filtered_shape_is_rejected(model, trials):
+    X, filtered = trials
+    with pytest.raises(ValueError, match="filtered must have shape"):
+        envelope_activation_statistics(model, X, filtered[:, :3], LENGTH, LAYERS)

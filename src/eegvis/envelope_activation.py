@@ -17,7 +17,7 @@ averaged over the classifier's receptive field and the one-hot class signal.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 import torch
@@ -164,3 +164,94 @@ def envelope_class_statistics(
 def as_channel_band_array(statistics: StreamingCorrelation, n_chans: int, n_bands: int):
     """Return the correlations as an array (n_chans, n_bands, n_y)."""
     return statistics.correlation().reshape(n_chans, n_bands, -1)
+
+
+def correlate_subjects(
+    model: nn.Module,
+    subjects: Iterable[tuple[np.ndarray, np.ndarray]],
+    input_time_length: int,
+    layers: Sequence[str],
+    batch_size: int = 16,
+) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """Envelope-activation correlations pooled over subjects, and per subject.
+
+    Parameters
+    ----------
+    model : nn.Module
+        Dense model, used on its device in eval mode.
+    subjects : iterable of (X, filtered)
+        Per subject, the network's input trials (n_trials, n_chans, n_times)
+        and the band-passed trials (n_bands, n_trials, n_chans, n_times);
+        consumed one at a time, so a generator keeps memory flat.
+    input_time_length : int
+        The network's input window in samples.
+    layers : sequence of str
+        Analysed layers.
+    batch_size : int
+        Trials per batch.
+
+    Returns
+    -------
+    pooled : dict of str to ndarray, shape (n_chans, n_bands, n_units)
+        Per layer, pooling all subjects' trials and time.
+    per_subject : dict of str to ndarray, shape (n_subjects, n_chans, n_bands, n_units)
+        Per layer, each subject on its own.
+    """
+    totals: dict[str, StreamingCorrelation] = {}
+    per_subject: dict[str, list[np.ndarray]] = {layer: [] for layer in layers}
+    for index, (X, filtered) in enumerate(subjects):
+        statistics = envelope_activation_statistics(
+            model, X, filtered, input_time_length, layers, batch_size
+        )
+        n_bands, _, n_chans, _ = filtered.shape
+        for layer in layers:
+            per_subject[layer].append(as_channel_band_array(statistics[layer], n_chans, n_bands))
+            if layer in totals:
+                totals[layer].merge(statistics[layer])
+            else:
+                totals[layer] = statistics[layer]
+        logger.info("Subject %d: envelope-activation statistics of %d trials", index + 1, len(X))
+    pooled = {layer: as_channel_band_array(totals[layer], n_chans, n_bands) for layer in layers}
+    return pooled, {layer: np.stack(arrays) for layer, arrays in per_subject.items()}
+
+
+def correlate_classes(
+    subjects: Iterable[tuple[np.ndarray, np.ndarray]],
+    n_classes: int,
+    input_time_length: int,
+    classifier_receptive_field: int,
+    batch_size: int = 16,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Envelope-class correlations pooled over subjects, and per subject.
+
+    Parameters
+    ----------
+    subjects : iterable of (filtered, labels)
+        Per subject, band-passed trials (n_bands, n_trials, n_chans, n_times)
+        and their class labels.
+    n_classes : int
+        Number of classes.
+    input_time_length : int
+        The network's input window in samples.
+    classifier_receptive_field : int
+        Receptive field of the classifier, in samples.
+    batch_size : int
+        Trials per batch.
+
+    Returns
+    -------
+    pooled : ndarray, shape (n_chans, n_bands, n_classes)
+    per_subject : ndarray, shape (n_subjects, n_chans, n_bands, n_classes)
+    """
+    total, per_subject = None, []
+    for filtered, labels in subjects:
+        statistics = envelope_class_statistics(
+            filtered, labels, n_classes, input_time_length, classifier_receptive_field, batch_size
+        )
+        n_bands, _, n_chans, _ = filtered.shape
+        per_subject.append(as_channel_band_array(statistics, n_chans, n_bands))
+        if total is None:
+            total = statistics
+        else:
+            total.merge(statistics)
+    return as_channel_band_array(total, n_chans, n_bands), np.stack(per_subject)

@@ -400,6 +400,30 @@ def summary_table(summaries: Sequence[Mapping], train_subjects: Sequence[int]) -
     return pd.DataFrame(rows)
 
 
+def usable_subjects(summary_paths: Sequence[str | os.PathLike]) -> list[int]:
+    """Return the indices of the subjects that later steps use.
+
+    Parameters
+    ----------
+    summary_paths : sequence of path-like
+        Per-subject epoching summaries (JSON); a subject marked ``excluded``
+        is left out, with a log line saying why.
+
+    Returns
+    -------
+    indices : list of int
+        Positions in ``summary_paths`` of the usable subjects.
+    """
+    indices = []
+    for index, path in enumerate(summary_paths):
+        summary = json.loads(Path(path).read_text())
+        if summary["excluded"]:
+            logger.warning("Skipping subject %d: %s", summary["subject"], summary["reason"])
+        else:
+            indices.append(index)
+    return indices
+
+
 def load_split(
     epoch_paths: Sequence[str | os.PathLike],
     summary_paths: Sequence[str | os.PathLike],
@@ -425,14 +449,9 @@ def load_split(
     X : ndarray, shape (n_trials, n_channels, n_times), float32
     y : ndarray, shape (n_trials,), int64
     """
-    arrays = []
-    for epochs_path, summary_path in zip(epoch_paths, summary_paths, strict=True):
-        summary = json.loads(Path(summary_path).read_text())
-        if summary["excluded"]:
-            logger.warning("Skipping subject %d: %s", summary["subject"], summary["reason"])
-            continue
-        arrays.append(to_arrays(load_epochs(epochs_path), classes, units))
-    if not arrays:
+    keep = usable_subjects(summary_paths)
+    if not keep:
         raise RecordingError(f"no usable subject among {', '.join(map(str, epoch_paths))}.")
+    arrays = [to_arrays(load_epochs(epoch_paths[i]), classes, units) for i in keep]
     X, y = zip(*arrays, strict=True)
     return np.concatenate(X), np.concatenate(y)

@@ -6,6 +6,7 @@ from snakemake.utils import validate
 
 from eegvis.config import ConfigError, check_config, describe_schema_error
 from eegvis.download import dataset_root
+from eegvis.viz.envelopes import band_title
 
 try:
     validate(config, "../schemas/config.schema.yaml")
@@ -31,6 +32,7 @@ RAW_PATTERN = f"{RAW_DIR}/S{{subject}}/S{{subject}}R{{run:02d}}.edf"
 
 wildcard_constraints:
     subject=r"\d{3}",
+    model="trained|untrained",
 
 
 def raw_files(wildcards):
@@ -38,9 +40,22 @@ def raw_files(wildcards):
     return expand(RAW_PATTERN, subject=wildcards.subject, run=RUNS)
 
 
-def subject_files(split, suffix):
-    """Epoching outputs (``_epo.fif`` or ``.json``) of the train or valid subjects."""
-    return [f"{RESULTS}/epochs/sub-{subject:03d}{suffix}" for subject in config["subjects"][split]]
+MODELS = ["trained", "untrained"]
+BAND_NAMES = [band["name"] for band in config["bands"]]
+BAND_EDGES = [(band["low"], band["high"]) for band in config["bands"]]
+BAND_TITLES = [band_title(band["name"], band["low"], band["high"]) for band in config["bands"]]
+# Shown under every figure made from the data.
+DATA_NOTE = (
+    "Data: PhysioNet EEG Motor Movement/Imagery (Schalk et al. 2004; Goldberger et al. 2000)"
+    if SOURCE == "eegbci"
+    else f"Data: synthetic demo (eegvis.synthetic, seed {config['dataset']['seed']})"
+)
+
+
+def subject_files(split, suffix, folder="epochs"):
+    """Per-subject files of the train, valid or all subjects, e.g. ``_epo.fif``."""
+    subjects = SUBJECTS if split == "all" else config["subjects"][split]
+    return [f"{RESULTS}/{folder}/sub-{subject:03d}{suffix}" for subject in subjects]
 
 
 def final_outputs():
@@ -49,6 +64,10 @@ def final_outputs():
         f"{RESULTS}/epochs/summary.csv",
         f"{RESULTS}/models/trained.pt",
         f"{RESULTS}/models/untrained.pt",
+        f"{RESULTS}/envelope_activation/correlations.csv",
+        f"{RESULTS}/envelope_class/correlations.csv",
+        *expand(f"{RESULTS}/figures/envelope_activation.{{ext}}", ext=["png", "pdf"]),
+        *expand(f"{RESULTS}/figures/envelope_class.{{ext}}", ext=["png", "pdf"]),
     ]
     if SOURCE == "synthetic":
         outputs.append(f"{RESULTS}/raw/planted_effect.json")

@@ -1,0 +1,381 @@
+"""Scalp maps and channel × frequency maps (Fig. 14, Fig. 15, perturbation maps).
+
+Scalp maps use MNE's :func:`mne.viz.plot_topomap` on 2D sensor positions from
+:func:`scalp_positions`, in the EEGLAB convention: Fpz, T8, Oz and T7 lie on the
+drawn head circle, Cz in its centre. The geometry depends only on the standard
+montage, so every map of a figure shares it whichever channels are missing
+(NaN) in a map.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Sequence
+from typing import Literal
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import mne  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
+from matplotlib.cm import ScalarMappable  # noqa: E402
+from matplotlib.colors import Colormap, Normalize  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from eegvis.epochs import standard_montage  # noqa: E402
+
+#: Electrodes on the rim of the drawn head (nasion-inion and ear-ear lines).
+HORIZON_CHANNELS: tuple[str, ...] = ("Fpz", "T8", "Oz", "T7")
+
+#: Edge length of one scalp map in inches.
+CELL_INCH = 1.8
+#: Width in inches reserved for one column of colourbars.
+CBAR_INCH = 1.0
+#: Colour of channels without a value (NaN).
+MISSING_COLOUR = "0.55"
+#: Fewest finite channels a scalp map is interpolated from.
+MIN_CHANNELS = 4
+#: Approximate width in inches of one character of the figure title.
+TITLE_CHAR_INCH = 0.1
+#: Approximate width in inches of one character of a colourbar label.
+LABEL_CHAR_INCH = 0.06
+
+
+def eeg_info(ch_names: Sequence[str], sfreq: float = 160.0) -> mne.Info:
+    """Return an MNE ``Info`` of EEG channels with the standard 10-05 montage set.
+
+    Parameters
+    ----------
+    ch_names : sequence of str, length n_channels
+        Standard 10-05 channel names (e.g. :data:`eegvis.eegbci.CHANNELS`).
+    sfreq : float
+        Sampling rate in Hz.
+
+    Returns
+    -------
+    info : mne.Info
+        ``n_channels`` EEG channels with positions from
+        :func:`eegvis.epochs.standard_montage`.
+
+    Raises
+    ------
+    ValueError
+        If a name is not in the standard montage.
+    """
+    info = mne.create_info(list(ch_names), sfreq, ch_types="eeg")
+    info.set_montage(standard_montage())
+    return info
+
+
+def scalp_positions(info: mne.Info) -> tuple[np.ndarray, np.ndarray]:
+    """Return the 2D scalp-map positions of the channels and the head sphere.
+
+    The head centre is the mean position of :data:`HORIZON_CHANNELS` (in the
+    head frame of the standard montage), "up" the normal of the plane fitted
+    through them, the head radius their mean distance from the centre. A channel
+    at angle ``theta`` from "up" lands at ``radius * theta / 90°`` from the
+    centre (azimuthal equidistant projection onto the head sphere), so the
+    horizon channels lie on the head circle; x points towards the right ear,
+    y towards the nose.
+
+    Parameters
+    ----------
+    info : mne.Info
+        Channels with positions, as returned by :func:`eeg_info`.
+
+    Returns
+    -------
+    pos : numpy.ndarray, shape (n_channels, 2)
+        Scalp-map x (left to right) and y (back to front) in metres.
+    sphere : numpy.ndarray, shape (4,)
+        ``(0, 0, 0, radius)`` in metres: the ``sphere`` argument of
+        :func:`mne.viz.plot_topomap` for ``pos``.
+    """
+    horizon = np.array([ch["loc"][:3] for ch in eeg_info(HORIZON_CHANNELS)["chs"]])
+    centre = horizon.mean(axis=0)
+    radius = np.linalg.norm(horizon - centre, axis=1).mean()
+    up = np.linalg.svd(horizon - centre)[2][-1]
+    up *= np.sign(up[2])
+    right = np.array([1.0, 0.0, 0.0]) - up[0] * up
+    right /= np.linalg.norm(right)
+    front = np.cross(up, right)
+    offset = np.array([ch["loc"][:3] for ch in info["chs"]]) - centre
+    polar = np.arccos(np.clip(offset @ up / np.linalg.norm(offset, axis=1), -1.0, 1.0))
+    azimuth = np.arctan2(offset @ front, offset @ right)
+    rim_distance = radius * polar / (np.pi / 2)
+    pos = rim_distance[:, None] * np.column_stack([np.cos(azimuth), np.sin(azimuth)])
+    return pos, np.array([0.0, 0.0, 0.0, radius])
+
+
+def symmetric_limit(values: np.ndarray) -> float:
+    """Return max |value| ignoring NaN, or 1.0 where that is NaN or zero.
+
+    Parameters
+    ----------
+    values : numpy.ndarray, any shape
+        Values sharing one colour scale.
+
+    Returns
+    -------
+    limit : float
+        ``v`` for the colour limits ``(-v, v)``.
+    """
+    finite = np.abs(values[np.isfinite(values)])
+    limit = float(finite.max()) if finite.size else 0.0
+    return limit if limit > 0 else 1.0
+
+
+def plot_map_grid(
+    values: np.ndarray,
+    row_names: Sequence[str],
+    column_names: Sequence[str],
+    ch_names: Sequence[str],
+    *,
+    title: str = "",
+    cbar_label: str = "",
+    symmetric: Literal["row", "all"] = "row",
+    separate_last_column: bool = False,
+    last_column_cbar_label: str | None = None,
+    cmap: str = "RdBu_r",
+    row_label: str = "",
+    contours: int = 2,
+) -> Figure:
+    """Plot a grid of scalp maps with symmetric colour scales.
+
+    Parameters
+    ----------
+    values : numpy.ndarray, shape (n_rows, n_columns, n_channels)
+        One value per channel and map; NaN marks a channel without a value
+        (drawn as a grey cross, left out of the interpolation). A map with
+        fewer than :data:`MIN_CHANNELS` finite values reads "no data".
+    row_names : sequence of str, length n_rows
+        Label left of each row (e.g. frequency bands or models).
+    column_names : sequence of str, length n_columns
+        Title above each column (e.g. layers or classes).
+    ch_names : sequence of str, length n_channels
+        Standard 10-05 channel names.
+    title : str
+        Figure title; may hold several lines (e.g. a data citation).
+    cbar_label : str
+        Label of the colourbars.
+    symmetric : {"row", "all"}
+        ``"row"``: each row has its own scale ``(-v, v)`` with ``v`` the
+        largest |value| of the row, and its own colourbar; ``"all"``: one scale
+        and one colourbar for the whole grid.
+    separate_last_column : bool
+        Give the last column a scale (per row or shared, as ``symmetric``) and
+        colourbars of its own, e.g. for class correlations next to layers.
+    last_column_cbar_label : str or None
+        Label of the last column's colourbars; None uses ``cbar_label``.
+    cmap : str
+        Diverging matplotlib colormap.
+    row_label : str
+        Label of the whole row axis (e.g. "frequency band").
+    contours : int
+        Contour lines per sign, at ``±v * k / (contours + 1)`` for
+        ``k = 1, ..., contours`` of the map's colour limit ``v`` (negative
+        ones dashed); 0 for none.
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+        ``n_rows × n_columns`` map axes plus the colourbar axes.
+
+    Raises
+    ------
+    ValueError
+        If the shape of ``values`` does not match the names, ``symmetric`` is
+        unknown, or ``separate_last_column`` is set with fewer than two columns.
+    """
+    values = np.asarray(values, dtype=float)
+    shape = (len(row_names), len(column_names), len(ch_names))
+    if values.shape != shape:
+        raise ValueError(f"values has shape {values.shape}; the names give {shape}")
+    if symmetric not in ("row", "all"):
+        raise ValueError(f"symmetric must be 'row' or 'all', not {symmetric!r}")
+    if separate_last_column and shape[1] < 2:
+        raise ValueError("separate_last_column needs at least two columns")
+    n_rows, n_columns, n_channels = shape
+    pos, sphere = scalp_positions(eeg_info(ch_names))
+    # Column groups with one colour scale each: (columns, colourbar label).
+    groups = [(slice(None), cbar_label)]
+    if separate_last_column:
+        last_label = cbar_label if last_column_cbar_label is None else last_column_cbar_label
+        groups = [(slice(0, -1), cbar_label), (slice(-1, None), last_label)]
+    width = CELL_INCH * n_columns + CBAR_INCH * len(groups) + 0.6
+    title = _wrap(title, width, TITLE_CHAR_INCH)
+    fig, axes = plt.subplots(
+        n_rows,
+        n_columns,
+        figsize=(width, CELL_INCH * n_rows + 0.4 + _title_height(title)),
+        layout="constrained",
+        squeeze=False,
+    )
+    colormap = plt.get_cmap(cmap)
+    if symmetric == "all":
+        row_groups = [slice(None)]
+    else:
+        row_groups = [slice(row, row + 1) for row in range(n_rows)]
+    for columns, label in groups:
+        for rows in row_groups:
+            group_axes, group_values = axes[rows, columns], values[rows, columns]
+            limit = symmetric_limit(group_values)
+            for ax, cell in zip(
+                group_axes.ravel(), group_values.reshape(-1, n_channels), strict=True
+            ):
+                _draw_map(ax, cell, pos, sphere, limit, colormap, contours)
+            n_spanned = group_axes.shape[0]
+            fig.colorbar(
+                ScalarMappable(Normalize(-limit, limit), colormap),
+                ax=group_axes.ravel().tolist(),
+                shrink=0.8,
+                aspect=15 * n_spanned,
+            ).set_label(
+                _wrap(label, 0.8 * CELL_INCH * n_spanned, LABEL_CHAR_INCH), fontsize="small"
+            )
+    for ax, name in zip(axes[0], column_names, strict=True):
+        ax.set_title(name, fontsize="medium")
+    for ax, name in zip(axes[:, 0], row_names, strict=True):
+        ax.set_ylabel(name, fontsize="medium")
+    if row_label:
+        fig.supylabel(row_label)
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def _draw_map(
+    ax: Axes,
+    data: np.ndarray,
+    pos: np.ndarray,
+    sphere: np.ndarray,
+    limit: float,
+    cmap: Colormap,
+    contours: int,
+) -> None:
+    """Draw one scalp map with colour limits ``(-limit, limit)`` into ``ax``.
+
+    ``data`` has shape (n_channels,), ``pos`` shape (n_channels, 2), ``sphere``
+    shape (4,), as from :func:`scalp_positions`; ``contours`` as in
+    :func:`plot_map_grid`.
+    """
+    valid = np.isfinite(data)
+    if valid.sum() < MIN_CHANNELS:
+        ax.set(xticks=[], yticks=[], frame_on=False)
+        ax.text(0.5, 0.5, "no data", transform=ax.transAxes, ha="center", va="center")
+        return
+    levels = limit * np.arange(1, contours + 1) / (contours + 1)
+    mne.viz.plot_topomap(
+        data[valid],
+        pos[valid],
+        ch_type="eeg",
+        sphere=sphere,
+        axes=ax,
+        show=False,
+        vlim=(-limit, limit),
+        cmap=cmap,
+        contours=np.concatenate([-levels[::-1], levels]) if contours else 0,
+        sensors=True,
+    )
+    if not valid.all():
+        ax.plot(*pos[~valid].T, "x", color=MISSING_COLOUR, markersize=3, markeredgewidth=0.8)
+
+
+def plot_channel_frequency(
+    values: np.ndarray,
+    ch_names: Sequence[str],
+    freqs: np.ndarray,
+    column_names: Sequence[str],
+    *,
+    title: str = "",
+    cbar_label: str = "",
+    cmap: str = "RdBu_r",
+) -> Figure:
+    """Plot channel × frequency heat maps side by side on one symmetric scale.
+
+    Parameters
+    ----------
+    values : numpy.ndarray, shape (n_columns, n_channels, n_freqs)
+        One value per channel and frequency for each column (e.g. class);
+        NaN is drawn grey.
+    ch_names : sequence of str, length n_channels
+        Channel names, top to bottom.
+    freqs : numpy.ndarray, shape (n_freqs,)
+        Evenly spaced, increasing bin centres in Hz.
+    column_names : sequence of str, length n_columns
+        Title above each heat map.
+    title : str
+        Figure title; may hold several lines.
+    cbar_label : str
+        Label of the colourbar.
+    cmap : str
+        Diverging matplotlib colormap.
+
+    Returns
+    -------
+    fig : matplotlib.figure.Figure
+        ``n_columns`` heat-map axes (channels share the y axis) and one
+        colourbar with limits ``(-v, v)``, ``v`` the largest |value|.
+
+    Raises
+    ------
+    ValueError
+        If the shape of ``values`` does not match, or ``freqs`` has fewer than
+        two values or is not evenly spaced and increasing.
+    """
+    values = np.asarray(values, dtype=float)
+    freqs = np.asarray(freqs, dtype=float)
+    shape = (len(column_names), len(ch_names), len(freqs))
+    if values.shape != shape:
+        raise ValueError(f"values has shape {values.shape}; the names and freqs give {shape}")
+    steps = np.diff(freqs)
+    if freqs.size < 2 or steps[0] <= 0 or not np.allclose(steps, steps[0]):
+        raise ValueError("freqs must hold at least two evenly spaced, increasing values")
+    n_columns, n_channels, _ = shape
+    width = 2.2 * n_columns + CBAR_INCH + 0.8
+    title = _wrap(title, width, TITLE_CHAR_INCH)
+    fig, axes = plt.subplots(
+        1,
+        n_columns,
+        sharey=True,
+        figsize=(width, 0.11 * n_channels + 1.0 + _title_height(title)),
+        layout="constrained",
+        squeeze=False,
+    )
+    limit = symmetric_limit(values)
+    colormap = plt.get_cmap(cmap).with_extremes(bad=MISSING_COLOUR)
+    half = steps[0] / 2
+    for ax, data, name in zip(axes[0], values, column_names, strict=True):
+        image = ax.imshow(
+            data,
+            cmap=colormap,
+            norm=Normalize(-limit, limit),
+            aspect="auto",
+            interpolation="nearest",
+            extent=(freqs[0] - half, freqs[-1] + half, n_channels - 0.5, -0.5),
+        )
+        ax.set_title(name, fontsize="medium")
+        ax.set_xlabel("frequency (Hz)")
+    first = axes[0, 0]
+    first.set_yticks(np.arange(n_channels), list(ch_names), fontsize=5)
+    first.set_ylabel("channel")
+    fig.colorbar(image, ax=axes[0].tolist(), shrink=0.6).set_label(
+        _wrap(cbar_label, 0.6 * 0.11 * n_channels, LABEL_CHAR_INCH), fontsize="small"
+    )
+    if title:
+        fig.suptitle(title)
+    return fig
+
+
+def _title_height(title: str) -> float:
+    """Return the height in inches taken by the lines of the figure title."""
+    return 0.25 * len(title.splitlines())
+
+
+def _wrap(text: str, length_inch: float, char_inch: float) -> str:
+    """Wrap each line of ``text`` to ``length_inch`` at ``char_inch`` per character."""
+    width = max(12, int(length_inch / char_inch))
+    return "\n".join(textwrap.fill(line, width) for line in text.splitlines())

@@ -1,0 +1,134 @@
+# Envelope-activation correlations (paper Fig. 15) and envelope-class correlations (Fig. 14).
+
+
+rule bandpass_subject:
+    input:
+        raw_files,
+    output:
+        f"{RESULTS}/bandpassed/sub-{{subject}}.npy",
+    log:
+        f"{LOGS}/bandpass_subject/sub-{{subject}}.log",
+    benchmark:
+        f"{BENCHMARKS}/bandpass_subject/sub-{{subject}}.tsv"
+    conda:
+        "../../envs/eegvis.yaml"
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        runs=RUNS,
+        epochs=config["epochs"],
+        bands=BAND_EDGES,
+    script:
+        "../../scripts/bandpass_subject.py"
+
+
+rule envelope_activation:
+    input:
+        model=f"{RESULTS}/models/{{model}}.pt",
+        epochs=subject_files("all", "_epo.fif"),
+        summaries=subject_files("all", ".json"),
+        bandpassed=subject_files("all", ".npy", folder="bandpassed"),
+    output:
+        f"{RESULTS}/envelope_activation/{{model}}.npz",
+    log:
+        f"{LOGS}/envelope_activation/{{model}}.log",
+    benchmark:
+        f"{BENCHMARKS}/envelope_activation/{{model}}.tsv"
+    conda:
+        "../../envs/eegvis.yaml"
+    threads: 2
+    resources:
+        gpu=1,
+        mem_mb=4000,
+        runtime=120,
+    params:
+        units=config["epochs"]["units"],
+        bands=BAND_NAMES,
+        subjects=SUBJECTS,
+        device=config["training"]["device"],
+        batch_size=16,
+    script:
+        "../../scripts/envelope_activation.py"
+
+
+rule envelope_class:
+    input:
+        model=f"{RESULTS}/models/untrained.pt",
+        epochs=subject_files("all", "_epo.fif"),
+        summaries=subject_files("all", ".json"),
+        bandpassed=subject_files("all", ".npy", folder="bandpassed"),
+    output:
+        arrays=f"{RESULTS}/envelope_class/correlations.npz",
+        table=f"{RESULTS}/envelope_class/correlations.csv",
+    log:
+        f"{LOGS}/envelope_class.log",
+    benchmark:
+        f"{BENCHMARKS}/envelope_class.tsv"
+    conda:
+        "../../envs/eegvis.yaml"
+    resources:
+        mem_mb=4000,
+        runtime=60,
+    params:
+        bands=BAND_NAMES,
+        subjects=SUBJECTS,
+    script:
+        "../../scripts/envelope_class.py"
+
+
+rule tabulate_envelope_activation:
+    input:
+        expand(f"{RESULTS}/envelope_activation/{{model}}.npz", model=MODELS),
+    output:
+        f"{RESULTS}/envelope_activation/correlations.csv",
+    log:
+        f"{LOGS}/tabulate_envelope_activation.log",
+    conda:
+        "../../envs/eegvis.yaml"
+    script:
+        "../../scripts/tabulate_envelope_activation.py"
+
+
+rule plot_envelope_activation:
+    input:
+        trained=f"{RESULTS}/envelope_activation/trained.npz",
+        untrained=f"{RESULTS}/envelope_activation/untrained.npz",
+        classes=f"{RESULTS}/envelope_class/correlations.npz",
+    output:
+        report(
+            f"{RESULTS}/figures/envelope_activation.png",
+            caption="../report/envelope_activation.rst",
+            category="Envelope correlations",
+        ),
+        f"{RESULTS}/figures/envelope_activation.pdf",
+    log:
+        f"{LOGS}/plot_envelope_activation.log",
+    conda:
+        "../../envs/eegvis.yaml"
+    params:
+        band_titles=BAND_TITLES,
+        data=DATA_NOTE,
+    script:
+        "../../scripts/plot_envelope_activation.py"
+
+
+rule plot_envelope_class:
+    input:
+        f"{RESULTS}/envelope_class/correlations.npz",
+    output:
+        report(
+            f"{RESULTS}/figures/envelope_class.png",
+            caption="../report/envelope_class.rst",
+            category="Envelope correlations",
+        ),
+        f"{RESULTS}/figures/envelope_class.pdf",
+    log:
+        f"{LOGS}/plot_envelope_class.log",
+    conda:
+        "../../envs/eegvis.yaml"
+    params:
+        band_titles=BAND_TITLES,
+        data=DATA_NOTE,
+    script:
+        "../../scripts/plot_envelope_class.py"

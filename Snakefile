@@ -17,6 +17,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/model.smk"
 include: "workflow/rules/envelopes.smk"
+include: "workflow/rules/perturbation.smk"
 
 
 rule all:

@@ -1,6 +1,6 @@
 """Fig. 15 analogue: trained − untrained envelope-unit correlation per band and layer."""
 
-from eegvis.io import atomic_output
+from eegvis.io import save_figure
 from eegvis.logs import log_to_file
 from eegvis.results import load_arrays, trained_minus_untrained
 from eegvis.viz.envelopes import plot_envelope_activation
@@ -17,6 +17,4 @@ figure = plot_envelope_activation(
     list(trained["channels"]),
     title=f"Envelope–activation correlation, trained − untrained Deep4Net\n{snakemake.params.data}",
 )
-for output in snakemake.output:
-    with atomic_output(output) as path:
-        figure.savefig(path, dpi=150)
+save_figure(figure, snakemake.output)

@@ -1,6 +1,6 @@
 """Fig. 14 analogue: envelope-class correlation per band and class."""
 
-from eegvis.io import atomic_output
+from eegvis.io import save_figure
 from eegvis.logs import log_to_file
 from eegvis.results import load_arrays
 from eegvis.viz.envelopes import plot_envelope_class
@@ -14,6 +14,4 @@ figure = plot_envelope_class(
     list(arrays["channels"]),
     title=f"Envelope–class correlation\n{snakemake.params.data}",
 )
-for output in snakemake.output:
-    with atomic_output(output) as path:
-        figure.savefig(path, dpi=150)
+save_figure(figure, snakemake.output)

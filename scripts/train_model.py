@@ -8,7 +8,7 @@ import torch
 
 from eegvis.eegbci import CHANNELS
 from eegvis.epochs import load_split
-from eegvis.io import atomic_output
+from eegvis.io import atomic_output, save_figure
 from eegvis.logs import log_to_file
 from eegvis.model_io import build_dense_deep4, save_model
 from eegvis.training import TrainingSettings, fit_cropped
@@ -50,6 +50,5 @@ save_model(snakemake.output.trained, model.state_dict(), architecture, metadata)
 with atomic_output(snakemake.output.history) as path:
     history.to_csv(path, index=False)
 figure = plot_training_curves(history, title=f"Deep4Net, cropped decoding ({params.name})")
-with atomic_output(snakemake.output.curves) as path:
-    figure.savefig(path, dpi=150)
+save_figure(figure, [snakemake.output.curves])
 log.info("Final validation misclassification: %.4f", history["valid_misclass"].iloc[-1])

@@ -83,3 +83,26 @@ def test_figures_exist_and_one_can_be_rebuilt_alone(demo):
     output = result.stdout + result.stderr
     assert "plot_envelope_class" in output
     assert "train_model" not in output and "bandpass_subject" not in output
+
+
+def test_perturbation_map_of_trained_network_shows_planted_effect(demo, planted):
+    from eegvis.perturbation import band_mean
+
+    maps = {}
+    for model in ("trained", "untrained"):
+        arrays = load_arrays(demo / "perturbation" / f"{model}.npz")
+        maps[model] = band_mean(arrays["corr"], arrays["freqs"], *planted["bands"]["mu"])
+    channels = list(arrays["channels"])
+    classes = list(arrays["classes"])
+    c3, c4 = channels.index("C3"), channels.index("C4")
+    left, right = classes.index("left_hand"), classes.index("right_hand")
+    trained = maps["trained"]  # (chans, classes)
+    # More mu amplitude over the right hemisphere argues against left-hand imagery.
+    assert trained[c4, left] < 0 < trained[c3, left]
+    assert trained[c3, right] < 0 < trained[c4, right]
+    planted_channels = planted["channels"]["left_hand"] + planted["channels"]["right_hand"]
+    assert channels[int(np.abs(trained[:, left]).argmax())] in planted_channels
+    assert np.abs(maps["untrained"]).max() < np.abs(trained[[c3, c4]]).min()
+    table = pd.read_csv(demo / "perturbation" / "trained.csv")
+    assert list(table.columns) == ["channel", "frequency", "class", "correlation"]
+    assert len(table) == trained.shape[0] * len(arrays["freqs"]) * len(classes)

@@ -58,9 +58,10 @@ def check_config(config: Mapping[str, Any]) -> None:
             f"{epochs['sfreq']:g} Hz)."
         )
     check_bands(config["bands"], epochs["sfreq"])
+    check_bands(config["perturbation"]["bands"], epochs["sfreq"], key="perturbation.bands")
 
 
-def check_bands(bands: list[Mapping[str, Any]], sfreq: float) -> None:
+def check_bands(bands: list[Mapping[str, Any]], sfreq: float, key: str = "bands") -> None:
     """Check that every band is non-empty, uniquely named and below Nyquist.
 
     Parameters
@@ -70,6 +71,8 @@ def check_bands(bands: list[Mapping[str, Any]], sfreq: float) -> None:
         low-pass band).
     sfreq : float
         Sampling rate of the data, in Hz.
+    key : str
+        Config key of the list, for messages.
 
     Raises
     ------
@@ -79,17 +82,17 @@ def check_bands(bands: list[Mapping[str, Any]], sfreq: float) -> None:
     nyquist = sfreq / 2.0
     seen: set[str] = set()
     for index, band in enumerate(bands):
-        key = f"bands[{index}] ({band['name']!r})"
+        name = f"{key}[{index}] ({band['name']!r})"
         if band["name"] in seen:
-            raise ConfigError(f"{key}: the name is used twice; band names must be unique.")
+            raise ConfigError(f"{name}: the name is used twice; band names must be unique.")
         seen.add(band["name"])
         if band["high"] <= band["low"]:
             raise ConfigError(
-                f"{key}: high ({band['high']} Hz) must be greater than low ({band['low']} Hz)."
+                f"{name}: high ({band['high']} Hz) must be greater than low ({band['low']} Hz)."
             )
         if band["high"] >= nyquist:
             raise ConfigError(
-                f"{key}: high edge {band['high']} Hz is not below the Nyquist frequency "
+                f"{name}: high edge {band['high']} Hz is not below the Nyquist frequency "
                 f"{nyquist:g} Hz of data sampled at epochs.sfreq = {sfreq:g} Hz; "
                 f"choose a band that ends below {nyquist:g} Hz."
             )

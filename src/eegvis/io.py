@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
 @contextmanager
@@ -43,3 +47,10 @@ def write_json(path: str | os.PathLike, data: object) -> None:
     """Write ``data`` as indented JSON, atomically (see :func:`atomic_output`)."""
     with atomic_output(path) as tmp_path:
         tmp_path.write_text(json.dumps(data, indent=2) + "\n")
+
+
+def save_figure(figure: Figure, paths: Iterable[str | os.PathLike], dpi: int = 150) -> None:
+    """Save a matplotlib figure to each path (format from the suffix), atomically."""
+    for path in paths:
+        with atomic_output(path) as tmp_path:
+            figure.savefig(tmp_path, dpi=dpi)

@@ -135,3 +135,19 @@ def trained_minus_untrained(
         ]
         differences.append(np.nanmean(per_model[0] - per_model[1], axis=0))
     return np.stack(differences)
+
+
+def perturbation_table(arrays: Mapping[str, np.ndarray]) -> pd.DataFrame:
+    """Tidy table of perturbation correlations: ``channel, frequency, class, correlation``."""
+    corr = arrays["corr"]  # (n_chans, n_freqs, n_classes)
+    channel, frequency, klass = np.meshgrid(
+        arrays["channels"], arrays["freqs"], arrays["classes"], indexing="ij"
+    )
+    return pd.DataFrame(
+        {
+            "channel": channel.ravel(),
+            "frequency": frequency.ravel(),
+            "class": klass.ravel(),
+            "correlation": corr.ravel(),
+        }
+    )

@@ -44,6 +44,7 @@ MODELS = ["trained", "untrained"]
 BAND_NAMES = [band["name"] for band in config["bands"]]
 BAND_EDGES = [(band["low"], band["high"]) for band in config["bands"]]
 BAND_TITLES = [band_title(band["name"], band["low"], band["high"]) for band in config["bands"]]
+PERTURBATION_BANDS = {band["name"]: band for band in config["perturbation"]["bands"]}
 # Shown under every figure made from the data.
 DATA_NOTE = (
     "Data: PhysioNet EEG Motor Movement/Imagery (Schalk et al. 2004; Goldberger et al. 2000)"
@@ -68,7 +69,15 @@ def final_outputs():
         f"{RESULTS}/envelope_class/correlations.csv",
         *expand(f"{RESULTS}/figures/envelope_activation.{{ext}}", ext=["png", "pdf"]),
         *expand(f"{RESULTS}/figures/envelope_class.{{ext}}", ext=["png", "pdf"]),
+        *expand(f"{RESULTS}/perturbation/{{model}}.csv", model=MODELS),
+        *expand(f"{RESULTS}/figures/perturbation_spectrum.{{ext}}", ext=["png", "pdf"]),
     ]
+    if config["perturbation"]["kind"] != "phase":  # phase shifts are shared by all channels
+        outputs += expand(
+            f"{RESULTS}/figures/perturbation_{{band}}.{{ext}}",
+            band=PERTURBATION_BANDS,
+            ext=["png", "pdf"],
+        )
     if SOURCE == "synthetic":
         outputs.append(f"{RESULTS}/raw/planted_effect.json")
     return outputs

@@ -9,7 +9,13 @@ import pytest
 import yaml
 from conftest import REPO, run_snakemake, write_config
 
-from eegvis.config import ConfigError, check_bands, check_config, describe_schema_error
+from eegvis.config import (
+    ConfigError,
+    check_bands,
+    check_config,
+    describe_schema_error,
+    resolve_bands,
+)
 
 SCHEMA = yaml.safe_load((REPO / "workflow" / "schemas" / "config.schema.yaml").read_text())
 
@@ -121,3 +127,18 @@ def test_bad_config_stops_workflow_before_any_job(case, workflow_dir, demo_confi
     assert "ConfigError" in output
     assert expected in output
     assert not (workflow_dir / "results").exists()
+
+
+def test_paper_filterbank_resolves_to_bands_below_nyquist():
+    bands = resolve_bands("paper_filterbank", 160.0)
+    assert bands[0] == {"name": "f0_4", "low": 0, "high": 4}
+    assert len(bands) == 22 and bands[-1]["high"] < 80
+    check_bands(bands, 160.0)
+    assert len(resolve_bands("paper_filterbank", 250.0)) == 32
+
+
+def test_filterbank_config_is_accepted_by_the_workflow(workflow_dir, demo_config):
+    demo_config["bands"] = "paper_filterbank"
+    path = write_config(workflow_dir, demo_config)
+    result = run_snakemake(workflow_dir, "-n", "--configfile", str(path))
+    assert "bandpass_subject" in result.stdout

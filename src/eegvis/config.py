@@ -61,6 +61,32 @@ def check_config(config: Mapping[str, Any]) -> None:
     check_bands(config["perturbation"]["bands"], epochs["sfreq"], key="perturbation.bands")
 
 
+def resolve_bands(bands: str | list[Mapping[str, Any]], sfreq: float) -> list[dict[str, Any]]:
+    """Return the configured bands as a list of ``{name, low, high}``.
+
+    Parameters
+    ----------
+    bands : list of mapping | "paper_filterbank"
+        The ``bands`` config value; ``"paper_filterbank"`` stands for the bands of
+        :func:`eegvis.envelopes.paper_filterbank` below the Nyquist frequency.
+    sfreq : float
+        Sampling rate of the data, in Hz.
+
+    Returns
+    -------
+    bands : list of dict
+        Named bands; filterbank bands are named like ``"f7_13"``.
+    """
+    if bands != "paper_filterbank":
+        return [dict(band) for band in bands]
+    from eegvis.envelopes import bands_below_nyquist
+
+    return [
+        {"name": f"f{low:g}_{high:g}", "low": low, "high": high}
+        for low, high in bands_below_nyquist(sfreq)
+    ]
+
+
 def check_bands(bands: list[Mapping[str, Any]], sfreq: float, key: str = "bands") -> None:
     """Check that every band is non-empty, uniquely named and below Nyquist.
 

@@ -4,7 +4,7 @@ from pathlib import Path
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
-from eegvis.config import ConfigError, check_config, describe_schema_error
+from eegvis.config import ConfigError, check_config, describe_schema_error, resolve_bands
 from eegvis.download import dataset_root
 from eegvis.viz.envelopes import band_title
 
@@ -12,6 +12,7 @@ try:
     validate(config, "../schemas/config.schema.yaml")
 except WorkflowError as error:
     raise ConfigError(describe_schema_error(error)) from None
+config["bands"] = resolve_bands(config["bands"], config["epochs"]["sfreq"])
 check_config(config)
 
 RESULTS = f"results/{config['name']}"

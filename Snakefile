@@ -6,6 +6,9 @@ from snakemake.utils import min_version
 min_version("9.0")
 
 
+report: "workflow/report/workflow.rst"
+
+
 # The demo config, unless --configfile/--config gave one (which then replaces
 # it instead of being merged into it, so no demo value leaks into a real run).
 if not config:
@@ -18,6 +21,7 @@ include: "workflow/rules/data.smk"
 include: "workflow/rules/model.smk"
 include: "workflow/rules/envelopes.smk"
 include: "workflow/rules/perturbation.smk"
+include: "workflow/rules/provenance.smk"
 
 
 rule all:

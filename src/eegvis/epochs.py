@@ -80,6 +80,50 @@ def standard_montage() -> mne.channels.DigMontage:
     )
 
 
+def check_edf_size(path: str | os.PathLike) -> None:
+    """Raise :class:`RecordingError` if an EDF file is shorter than its header declares.
+
+    MNE reads a truncated EDF file without an error (it infers the number of
+    data records from the file size and only warns), so a partly copied or
+    downloaded recording would silently lose its end. The size the header
+    declares is ``header bytes + records x samples per record x 2 bytes``
+    (3 bytes for BDF). Files whose header cannot be parsed, or that declare
+    an unknown number of records (``-1``), are left to the EDF reader.
+
+    Parameters
+    ----------
+    path : path-like
+        An EDF (or BDF) file.
+
+    Raises
+    ------
+    RecordingError
+        Naming the file, the declared and the actual size.
+    """
+    with open(path, "rb") as stream:
+        header = stream.read(256)
+        try:
+            n_header_bytes = int(header[184:192])
+            n_records = int(header[236:244])
+            n_signals = int(header[252:256])
+            stream.seek(256 + n_signals * 216)
+            fields = stream.read(8 * n_signals)
+            samples = sum(int(fields[8 * i : 8 * i + 8]) for i in range(n_signals))
+        except ValueError:
+            return
+    if n_records < 0 or n_signals < 1:
+        return
+    sample_bytes = 3 if header[:1] == b"\xff" else 2
+    expected = n_header_bytes + n_records * samples * sample_bytes
+    actual = Path(path).stat().st_size
+    if actual < expected:
+        raise RecordingError(
+            f"{path}: truncated EDF file: its header declares {n_records} data records "
+            f"({expected} bytes) but the file has {actual} bytes. Delete it and fetch or "
+            "copy it again."
+        )
+
+
 def read_run(path: str | os.PathLike) -> mne.io.BaseRaw:
     """Read one EEGBCI recording with standard channel names and positions.
 
@@ -97,8 +141,10 @@ def read_run(path: str | os.PathLike) -> mne.io.BaseRaw:
     Raises
     ------
     RecordingError
-        If the file cannot be read as EDF or lacks one of the 64 channels.
+        If the file cannot be read as EDF, is shorter than its header
+        declares (truncated), or lacks one of the 64 channels.
     """
+    check_edf_size(path)
     try:
         raw = mne.io.read_raw_edf(path, preload=True, verbose="error")
     except Exception as error:

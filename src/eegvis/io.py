@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,7 +22,9 @@ def atomic_output(path: str | os.PathLike) -> Iterator[Path]:
     atomic) and ends with the same name as ``path``, so writers that check the
     file name (such as MNE's ``*_epo.fif`` convention) accept it. If the block
     raises, the temporary file is removed and ``path`` is left untouched: a
-    partial file never looks complete.
+    partial file never looks complete. A process killed outright (SIGKILL)
+    cannot remove its temporary file; the next successful write of ``path``
+    removes such leftovers (``.partial-<pid>-<name>`` next to it).
 
     Parameters
     ----------
@@ -41,6 +44,10 @@ def atomic_output(path: str | os.PathLike) -> Iterator[Path]:
         os.replace(tmp_path, path)
     finally:
         tmp_path.unlink(missing_ok=True)
+    leftover = re.compile(rf"\.partial-\d+-{re.escape(path.name)}")
+    for stale in path.parent.glob(".partial-*"):
+        if leftover.fullmatch(stale.name):
+            stale.unlink(missing_ok=True)
 
 
 def write_json(path: str | os.PathLike, data: object) -> None:

@@ -81,4 +81,5 @@ def final_outputs():
         )
     if SOURCE == "synthetic":
         outputs.append(f"{RESULTS}/raw/planted_effect.json")
+    outputs.append(f"{RESULTS}/provenance.json")  # written last, see provenance.smk
     return outputs

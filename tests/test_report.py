@@ -1,0 +1,123 @@
+"""`snakemake --report`: one self-contained HTML file with the figures, config and run times."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import shutil
+from html.parser import HTMLParser
+
+import pytest
+import yaml
+from conftest import REPO, WORKFLOW_PARTS, run_snakemake, write_config
+
+pytestmark = pytest.mark.slow
+
+CAPTIONS = REPO / "workflow" / "report"
+
+
+SCRIPTS = {
+    "workflow_desc": "workflow-desc",
+    "results": "results",
+    "runtimes_spec": "runtimes",
+    "timeline_spec": "timeline",
+}
+
+
+def _script_variable(page: str, name: str):
+    """The JSON value of ``var <name> = ...;`` in the report's script of that data."""
+    pattern = rf'<script id="{SCRIPTS[name]}">\s*var {name} = (.*?);\n\s*</script>'
+    match = re.search(pattern, page, flags=re.DOTALL)
+    assert match, f"no {name} in the report"
+    return json.loads(match.group(1))
+
+
+def _text(fragment: str) -> str:
+    """Plain text of an HTML fragment, whitespace collapsed."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", "", fragment)).split())
+
+
+class _Links(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.links: list[tuple[str, str, str]] = []
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if name in ("src", "href", "data") and value is not None:
+                self.links.append((tag, name, value))
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    """A small synthetic run (1 + 1 subjects, 1 run, 2 epochs) and its report."""
+    target = tmp_path_factory.mktemp("report")
+    for part in WORKFLOW_PARTS:
+        source = REPO / part
+        copy = shutil.copytree if source.is_dir() else shutil.copy2
+        copy(source, target / part)
+    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    config["name"] = "report"
+    config["subjects"] = {"train": [1], "valid": [2]}
+    config["runs"] = [4]
+    config["training"]["epochs"] = 2
+    config["perturbation"]["n_iterations"] = 2
+    path = write_config(target, config)
+    run_snakemake(target, "--cores", "2", "--configfile", str(path))
+    page = target / "results" / "report" / "report.html"
+    run_snakemake(target, "--report", str(page.relative_to(target)), "--configfile", str(path))
+    assert page.is_file()
+    return {"page": page.read_text(), "results": target / "results" / "report"}
+
+
+def test_report_is_one_self_contained_file(report):
+    page = report["page"]
+    assert len(page) > 100_000
+    parser = _Links()
+    parser.feed(page)
+    for tag, attribute, value in parser.links:
+        # Only in-page anchors, embedded data, script actions or web links; no file.
+        assert value.startswith(("#", "data:", "javascript:", "https://", "http://")), (
+            tag,
+            attribute,
+            value[:100],
+        )
+    for entry in _script_variable(page, "results").values():
+        assert entry["data_uri"].startswith("data:"), entry["filename"]
+
+
+def test_report_has_every_figure_with_its_caption(report):
+    results = _script_variable(report["page"], "results")
+    by_name = {entry["filename"]: entry for entry in results.values()}
+    figures = sorted(path.name for path in (report["results"] / "figures").glob("*.png"))
+    assert len(figures) >= 5, figures
+    assert set(by_name) == set(figures)
+    captions = {_text(entry["caption"]) for entry in by_name.values()}
+    for caption_file in sorted(CAPTIONS.glob("*.rst")):
+        if caption_file.name == "workflow.rst":
+            continue
+        first_line = " ".join(caption_file.read_text().split("\n", 1)[0].split())
+        assert any(first_line in caption for caption in captions), caption_file.name
+    for name, entry in by_name.items():
+        uri = entry["data_uri"]
+        assert uri.startswith("data:image/png;") and ";base64," in uri, (name, uri[:80])
+        assert len(uri) > 10_000, name  # the image itself, not a reference to it
+        assert entry["mime_type"] == "image/png", name
+
+
+def test_report_describes_the_workflow_and_shows_the_config(report):
+    description = _text(_script_variable(report["page"], "workflow_desc"))
+    assert "Schirrmeister" in description
+    assert "for the config report" in description
+    configuration = description.split("Configuration", 1)[1]
+    for key in ('"input_time_length": 450', '"n_iterations": 2', '"name": "report"'):
+        assert key in configuration, key
+
+
+def test_report_has_runtime_statistics(report):
+    runtimes = _script_variable(report["page"], "runtimes_spec")["data"]["values"]
+    rules = {entry["rule"] for entry in runtimes}
+    assert {"train_model", "envelope_activation", "perturbation", "epoch_subject"} <= rules
+    assert all(entry["runtime"] >= 0 for entry in runtimes)
+    assert _script_variable(report["page"], "timeline_spec")["data"]["values"]

@@ -73,36 +73,12 @@ def envelope_activation_table(files: Sequence[Mapping[str, np.ndarray]]) -> pd.D
         for layer in arrays["layers"]:
             corr = arrays[f"corr/{layer}"]
             mean = np.nanmean(corr, axis=-1) if np.isfinite(corr).any() else corr.mean(axis=-1)
-            channel, band = np.meshgrid(arrays["channels"], arrays["bands"], indexing="ij")
-            frames.append(
-                pd.DataFrame(
-                    {
-                        "model": str(arrays["model"]),
-                        "layer": str(layer),
-                        "band": band.ravel(),
-                        "channel": channel.ravel(),
-                        "correlation": mean.ravel(),
-                        "n_units": corr.shape[-1],
-                    }
-                )
-            )
+            table = tidy_table(mean, {"channel": arrays["channels"], "band": arrays["bands"]})
+            table.insert(0, "layer", str(layer))
+            table.insert(0, "model", str(arrays["model"]))
+            table["n_units"] = corr.shape[-1]
+            frames.append(table[["model", "layer", "band", "channel", "correlation", "n_units"]])
     return pd.concat(frames, ignore_index=True)
-
-
-def envelope_class_table(arrays: Mapping[str, np.ndarray]) -> pd.DataFrame:
-    """Tidy table of envelope-class correlations: ``band, channel, class, correlation``."""
-    corr = arrays["corr"]  # (n_chans, n_bands, n_classes)
-    channel, band, klass = np.meshgrid(
-        arrays["channels"], arrays["bands"], arrays["classes"], indexing="ij"
-    )
-    return pd.DataFrame(
-        {
-            "band": band.ravel(),
-            "channel": channel.ravel(),
-            "class": klass.ravel(),
-            "correlation": corr.ravel(),
-        }
-    )
 
 
 def trained_minus_untrained(
@@ -137,17 +113,37 @@ def trained_minus_untrained(
     return np.stack(differences)
 
 
+def tidy_table(
+    values: np.ndarray, axes: Mapping[str, Sequence], value_name: str = "correlation"
+) -> pd.DataFrame:
+    """One row per element of ``values``, with a column per labelled axis.
+
+    Parameters
+    ----------
+    values : ndarray
+        Array whose axes are labelled by ``axes``, in order.
+    axes : mapping of str to sequence
+        Column name and labels of each axis of ``values``.
+    value_name : str
+        Name of the value column.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+    """
+    grids = np.meshgrid(*(np.asarray(labels) for labels in axes.values()), indexing="ij")
+    columns = {name: grid.ravel() for name, grid in zip(axes, grids, strict=True)}
+    return pd.DataFrame({**columns, value_name: np.asarray(values).ravel()})
+
+
+def envelope_class_table(arrays: Mapping[str, np.ndarray]) -> pd.DataFrame:
+    """Tidy table of envelope-class correlations: ``band, channel, class, correlation``."""
+    axes = {"channel": arrays["channels"], "band": arrays["bands"], "class": arrays["classes"]}
+    table = tidy_table(arrays["corr"], axes)
+    return table[["band", "channel", "class", "correlation"]]
+
+
 def perturbation_table(arrays: Mapping[str, np.ndarray]) -> pd.DataFrame:
     """Tidy table of perturbation correlations: ``channel, frequency, class, correlation``."""
-    corr = arrays["corr"]  # (n_chans, n_freqs, n_classes)
-    channel, frequency, klass = np.meshgrid(
-        arrays["channels"], arrays["freqs"], arrays["classes"], indexing="ij"
-    )
-    return pd.DataFrame(
-        {
-            "channel": channel.ravel(),
-            "frequency": frequency.ravel(),
-            "class": klass.ravel(),
-            "correlation": corr.ravel(),
-        }
-    )
+    axes = {"channel": arrays["channels"], "frequency": arrays["freqs"], "class": arrays["classes"]}
+    return tidy_table(arrays["corr"], axes)

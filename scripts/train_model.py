@@ -49,6 +49,8 @@ save_model(snakemake.output.untrained, initial_state, architecture, metadata)
 save_model(snakemake.output.trained, model.state_dict(), architecture, metadata)
 with atomic_output(snakemake.output.history) as path:
     history.to_csv(path, index=False)
-figure = plot_training_curves(history, title=f"Deep4Net, cropped decoding ({params.name})")
+figure = plot_training_curves(
+    history, title=f"Deep4Net, cropped decoding ({params.name})\n{params.data}"
+)
 save_figure(figure, [snakemake.output.curves])
 log.info("Final validation misclassification: %.4f", history["valid_misclass"].iloc[-1])

@@ -29,6 +29,7 @@ rule train_model:
         runtime=240,
     params:
         name=config["name"],
+        data=DATA_NOTE,
         classes=list(config["epochs"]["classes"]),
         units=config["epochs"]["units"],
         model=config["model"],

@@ -74,18 +74,20 @@ def tampered_mirror(tmp_path: Path, eegbci_dir: Path) -> Iterator[str]:
 WORKFLOW_PARTS = ("Snakefile", "workflow", "scripts", "config", "envs")
 
 
+def copy_workflow(target: Path, extra: tuple[str, ...] = ()) -> Path:
+    """Copy the workflow (and ``extra`` repository paths) into a new folder ``target``."""
+    target.mkdir(parents=True)
+    for part in (*WORKFLOW_PARTS, *extra):
+        source = REPO / part
+        copy = shutil.copytree if source.is_dir() else shutil.copy2
+        copy(source, target / part)
+    return target
+
+
 @pytest.fixture()
 def workflow_dir(tmp_path: Path) -> Path:
     """A fresh copy of the workflow (no results) to run Snakemake in."""
-    target = tmp_path / "workflow-copy"
-    target.mkdir()
-    for part in WORKFLOW_PARTS:
-        source = REPO / part
-        if source.is_dir():
-            shutil.copytree(source, target / part)
-        else:
-            shutil.copy2(source, target / part)
-    return target
+    return copy_workflow(tmp_path / "workflow-copy")
 
 
 def run_snakemake(

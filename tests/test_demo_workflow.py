@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import json
-import shutil
 
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import REPO, WORKFLOW_PARTS, run_snakemake
+from conftest import copy_workflow, run_snakemake
 
 from eegvis.results import load_arrays, trained_minus_untrained
 
@@ -17,11 +16,7 @@ from eegvis.results import load_arrays, trained_minus_untrained
 def demo(tmp_path_factory):
     """Run ``snakemake --cores 2`` on the default (demo) config in a fresh copy."""
 
-    target = tmp_path_factory.mktemp("demo")
-    for part in WORKFLOW_PARTS:
-        source = REPO / part
-        copy = shutil.copytree if source.is_dir() else shutil.copy2
-        copy(source, target / part)
+    target = copy_workflow(tmp_path_factory.mktemp("demo") / "workflow")
     run_snakemake(target, "--cores", "2")
     return target / "results" / "demo"
 

@@ -29,7 +29,7 @@ import pandas as pd
 import pytest
 import torch
 import yaml
-from conftest import REPO, WORKFLOW_PARTS, run_snakemake, serve, write_config
+from conftest import REPO, copy_workflow, run_snakemake, serve, write_config
 
 from eegvis.download import dataset_root, sha256
 from eegvis.epochs import load_epochs
@@ -44,15 +44,6 @@ TINY = "tiny"
 
 
 # --- helpers --------------------------------------------------------------------------------
-
-
-def copy_workflow(target: Path) -> Path:
-    target.mkdir(parents=True)
-    for part in WORKFLOW_PARTS:
-        source = REPO / part
-        copy = shutil.copytree if source.is_dir() else shutil.copy2
-        copy(source, target / part)
-    return target
 
 
 def tiny_config() -> dict:

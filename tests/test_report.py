@@ -5,12 +5,11 @@ from __future__ import annotations
 import html
 import json
 import re
-import shutil
 from html.parser import HTMLParser
 
 import pytest
 import yaml
-from conftest import REPO, WORKFLOW_PARTS, run_snakemake, write_config
+from conftest import REPO, copy_workflow, run_snakemake, write_config
 
 pytestmark = pytest.mark.slow
 
@@ -52,11 +51,7 @@ class _Links(HTMLParser):
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
     """A small synthetic run (1 + 1 subjects, 1 run, 2 epochs) and its report."""
-    target = tmp_path_factory.mktemp("report")
-    for part in WORKFLOW_PARTS:
-        source = REPO / part
-        copy = shutil.copytree if source.is_dir() else shutil.copy2
-        copy(source, target / part)
+    target = copy_workflow(tmp_path_factory.mktemp("report") / "workflow")
     config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
     config["name"] = "report"
     config["subjects"] = {"train": [1], "valid": [2]}

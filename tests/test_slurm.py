@@ -28,7 +28,7 @@ import pandas as pd
 import pytest
 import torch
 import yaml
-from conftest import REPO, WORKFLOW_PARTS, run_snakemake, write_config
+from conftest import REPO, copy_workflow, run_snakemake, write_config
 
 pytestmark = pytest.mark.slow
 
@@ -237,15 +237,6 @@ def cluster(tmp_path_factory):
         shutil.rmtree(sock_dir, ignore_errors=True)
 
 
-def _copy_workflow(target: Path) -> Path:
-    target.mkdir()
-    for part in (*WORKFLOW_PARTS, "profiles"):
-        source = REPO / part
-        copy = shutil.copytree if source.is_dir() else shutil.copy2
-        copy(source, target / part)
-    return target
-
-
 def _small_config() -> dict:
     config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
     config["name"] = "slurm"
@@ -261,8 +252,8 @@ def _small_config() -> dict:
 def runs(cluster, tmp_path_factory):
     """The small workflow through the SLURM profile, and locally (at the same time)."""
     base = tmp_path_factory.mktemp("runs")
-    slurm_dir = _copy_workflow(base / "slurm")
-    local_dir = _copy_workflow(base / "local")
+    slurm_dir = copy_workflow(base / "slurm", extra=("profiles",))
+    local_dir = copy_workflow(base / "local", extra=("profiles",))
     config = _small_config()
     slurm_config = write_config(slurm_dir, config)
     local_config = write_config(local_dir, config)

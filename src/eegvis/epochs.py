@@ -26,6 +26,10 @@ from eegvis.eegbci import EDF_CHANNELS
 logger = logging.getLogger(__name__)
 
 
+#: Factor from volts (MNE's unit) to each supported unit of the network's input.
+UNIT_SCALE = {"uV": 1e6, "V": 1.0}
+
+
 class RecordingError(ValueError):
     """A recording cannot be used; the message names the file and the problem."""
 
@@ -290,7 +294,7 @@ def bandpassed_trials(
     """
     from eegvis.envelopes import bandpass
 
-    scale = {"uV": 1e6, "V": 1.0}[units]
+    scale = UNIT_SCALE[units]
     prepared = read_runs(paths, sfreq)
     filtered = []
     for low, high in bands:
@@ -400,7 +404,7 @@ def to_arrays(
     X : ndarray, shape (n_trials, n_channels, n_times), float32
     y : ndarray, shape (n_trials,), int64
     """
-    scale = {"uV": 1e6, "V": 1.0}[units]
+    scale = UNIT_SCALE[units]
     X = (epochs.get_data(copy=True) * scale).astype(np.float32)
     y = epochs.metadata["label"].map({name: i for i, name in enumerate(classes)})
     return X, y.to_numpy(dtype=np.int64)

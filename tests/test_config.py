@@ -8,6 +8,7 @@ import jsonschema
 import pytest
 import yaml
 from conftest import REPO, run_snakemake, write_config
+from snakemake.utils import validate
 
 from eegvis.config import (
     ConfigError,
@@ -28,8 +29,7 @@ def demo_config() -> dict:
 def _validated(config: dict) -> dict:
     """The config as the workflow sees it: schema-checked, defaults filled."""
     config = copy.deepcopy(config)
-    jsonschema.Draft202012Validator(SCHEMA).validate(config)
-    config["epochs"].setdefault("sfreq", 160.0)
+    validate(config, str(REPO / "workflow" / "schemas" / "config.schema.yaml"))
     return config
 
 
@@ -38,6 +38,19 @@ def test_shipped_configs_are_valid(path):
     config = yaml.safe_load((REPO / path).read_text())
     jsonschema.Draft202012Validator(SCHEMA).validate(config)
     check_config(_validated(config))
+
+
+def test_statistics_need_two_subjects(demo_config):
+    demo_config["subjects"]["valid"] = [5]
+    demo_config["statistics"] = {"subjects": "valid"}
+    with pytest.raises(ConfigError, match=r"statistics\.subjects: 'valid' selects 1 subject"):
+        check_config(_validated(demo_config))
+
+
+def test_gradient_bands_are_checked(demo_config):
+    demo_config["gradient"] = {"bands": [{"name": "hg", "low": 70, "high": 90}]}
+    with pytest.raises(ConfigError, match=r"gradient\.bands\[0\] \('hg'\).*Nyquist"):
+        check_config(_validated(demo_config))
 
 
 def test_physionet_config_is_the_seed_setup():
@@ -110,6 +123,9 @@ BAD_CONFIGS = {
     "unknown model option": (("model", "deep4", "n_filter_time"), 25, "model.deep4"),
     "bad device": (("training", "device"), "gpu", "training.device"),
     "bad base_url": (("dataset", "base_url"), "http://example.org/eeg/", "dataset.base_url"),
+    "unknown test": (("statistics",), {"method": "ttest"}, "statistics.method"),
+    "unknown control": (("controls",), ["untrained", "random"], "controls[1]"),
+    "bad iterations": (("perturbation", "n_iterations"), "many", "perturbation.n_iterations"),
 }
 
 

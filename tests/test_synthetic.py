@@ -215,3 +215,20 @@ def test_planted_effect_description_is_json() -> None:
     assert set(effect["channels"]["right_hand"]) == {"C3", "C1", "C5", "FC3", "CP3"}
     assert effect["power_factor"] == pytest.approx(effect["amplitude_factor"] ** 2)
     assert 0.3 <= effect["amplitude_factor"] <= 0.4
+
+
+def test_null_dataset_has_no_class_effect_and_the_same_background() -> None:
+    # planted=False keeps every random draw: the two recordings differ only where the
+    # planted sources are attenuated (imagery trials, near C3/C4), and there the
+    # class contrast of the planted runs vanishes (|t| < 3.5, thresholds as above).
+    raws = [simulate_run(SUBJECT, run, SEED, planted=False) for run in (4, 8, 12)]
+    twin = simulate_run(SUBJECT, 4, SEED)
+    assert raws[0].annotations == twin.annotations
+    difference = np.abs(raws[0].get_data() - twin.get_data()).max(axis=1)
+    far = [CHANNELS.index(name) for name in ("Fz", "O1", "Oz", "Fp1")]
+    near = [CHANNELS.index(name) for name in ("C3", "C4")]
+    assert np.all(difference[far] < 0.05 * difference[near].min())
+    x, codes = imagery_epochs(raws, ["C3", "C4", "CP3", "CP4"])
+    for band in PLANTED_EFFECT.bands.values():
+        _, t = contrast(log_band_power(x, *band), codes)
+        assert np.all(np.abs(t) < 3.5), t

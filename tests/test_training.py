@@ -12,6 +12,7 @@ from eegvis.training import (
     TrainingSettings,
     cosine_factor,
     fit_cropped,
+    permute_labels_within,
 )
 
 
@@ -156,3 +157,18 @@ def test_braindecode_adamw_matches_braindecode_0_4():
             opt.step()
     for a, b in zip(ours_net.parameters(), theirs_net.parameters(), strict=True):
         torch.testing.assert_close(a, b, rtol=1e-6, atol=1e-7)
+
+
+def test_labels_are_permuted_within_subjects_only():
+    rng = np.random.default_rng(0)
+    groups = np.repeat([3, 7, 9], 40)
+    y = rng.integers(0, 2, len(groups))
+    permuted = permute_labels_within(y, groups, seed=1)
+    for group in (3, 7, 9):
+        members = groups == group
+        assert sorted(permuted[members]) == sorted(y[members])  # same labels per subject
+    assert (permuted != y).mean() > 0.3  # and really moved: ~50% for random binary labels
+    assert np.array_equal(permuted, permute_labels_within(y, groups, seed=1))
+    assert not np.array_equal(permuted, permute_labels_within(y, groups, seed=2))
+    with pytest.raises(ValueError, match="equal length"):
+        permute_labels_within(y, groups[:-1], seed=1)

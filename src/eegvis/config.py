@@ -30,8 +30,9 @@ def check_config(config: Mapping[str, Any]) -> None:
     ConfigError
         If training and validation subjects overlap, the epoch window is empty
         or shorter than the network's input, two classes share an annotation,
-        or a band is empty or reaches the Nyquist frequency of
-        ``epochs.sfreq``. The message names the key.
+        a band is empty or reaches the Nyquist frequency of ``epochs.sfreq``,
+        or ``statistics.subjects`` selects fewer than two subjects. The message
+        names the key.
     """
     overlap = sorted(set(config["subjects"]["train"]) & set(config["subjects"]["valid"]))
     if overlap:
@@ -59,6 +60,19 @@ def check_config(config: Mapping[str, Any]) -> None:
         )
     check_bands(config["bands"], epochs["sfreq"])
     check_bands(config["perturbation"]["bands"], epochs["sfreq"], key="perturbation.bands")
+    check_bands(config["gradient"]["bands"], epochs["sfreq"], key="gradient.bands")
+    tested = config["statistics"]["subjects"]
+    subjects = config["subjects"]
+    n_tested = (
+        len(subjects["train"]) + len(subjects["valid"])
+        if tested == "all"
+        else len(subjects[tested])
+    )
+    if n_tested < 2:
+        raise ConfigError(
+            f"statistics.subjects: {tested!r} selects {n_tested} subject; the tests across "
+            "subjects and the split-half reliability need at least 2."
+        )
 
 
 def resolve_bands(bands: str | list[Mapping[str, Any]], sfreq: float) -> list[dict[str, Any]]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -474,13 +474,32 @@ def usable_subjects(summary_paths: Sequence[str | os.PathLike]) -> list[int]:
     return indices
 
 
-def load_split(
+@dataclass(frozen=True)
+class SubjectTrials:
+    """One subject's trials as the network sees them.
+
+    Attributes
+    ----------
+    subject : int
+        Subject number.
+    X : ndarray, shape (n_trials, n_channels, n_times), float32
+        Trials in the requested units.
+    y : ndarray, shape (n_trials,), int64
+        Class index of each trial.
+    """
+
+    subject: int
+    X: np.ndarray
+    y: np.ndarray
+
+
+def iter_subjects(
     epoch_paths: Sequence[str | os.PathLike],
     summary_paths: Sequence[str | os.PathLike],
     classes: Sequence[str],
     units: str = "uV",
-) -> tuple[np.ndarray, np.ndarray]:
-    """Load and concatenate the trials of several subjects, skipping excluded ones.
+) -> Iterator[SubjectTrials]:
+    """Load usable subjects one at a time (memory independent of their number).
 
     Parameters
     ----------
@@ -494,14 +513,47 @@ def load_split(
     units : {"uV", "V"}
         Units of the returned data.
 
+    Yields
+    ------
+    trials : SubjectTrials
+        In the order of ``epoch_paths``.
+    """
+    for index in usable_subjects(summary_paths):
+        subject = json.loads(Path(summary_paths[index]).read_text())["subject"]
+        X, y = to_arrays(load_epochs(epoch_paths[index]), classes, units)
+        yield SubjectTrials(int(subject), X, y)
+
+
+def load_split(
+    epoch_paths: Sequence[str | os.PathLike],
+    summary_paths: Sequence[str | os.PathLike],
+    classes: Sequence[str],
+    units: str = "uV",
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Load and concatenate the trials of several subjects, skipping excluded ones.
+
+    Parameters
+    ----------
+    epoch_paths, summary_paths, classes, units
+        As for :func:`iter_subjects`.
+
     Returns
     -------
     X : ndarray, shape (n_trials, n_channels, n_times), float32
     y : ndarray, shape (n_trials,), int64
+    subjects : ndarray, shape (n_trials,), int64
+        Subject number of each trial.
+
+    Raises
+    ------
+    RecordingError
+        If no subject is usable.
     """
-    keep = usable_subjects(summary_paths)
-    if not keep:
+    loaded = list(iter_subjects(epoch_paths, summary_paths, classes, units))
+    if not loaded:
         raise RecordingError(f"no usable subject among {', '.join(map(str, epoch_paths))}.")
-    arrays = [to_arrays(load_epochs(epoch_paths[i]), classes, units) for i in keep]
-    X, y = zip(*arrays, strict=True)
-    return np.concatenate(X), np.concatenate(y)
+    return (
+        np.concatenate([trials.X for trials in loaded]),
+        np.concatenate([trials.y for trials in loaded]),
+        np.concatenate([np.full(len(trials.y), trials.subject) for trials in loaded]),
+    )

@@ -253,9 +253,9 @@ def _annotations(rng: np.random.Generator, end: float) -> mne.Annotations:
 
 
 def simulate_run(
-    subject: int, run: int, seed: int, *, duration: float = RUN_DURATION
+    subject: int, run: int, seed: int, *, duration: float = RUN_DURATION, planted: bool = True
 ) -> mne.io.RawArray:
-    """Simulate one EEGBCI left/right fist imagery run with the planted effect.
+    """Simulate one EEGBCI left/right fist imagery run with (or without) the planted effect.
 
     Parameters
     ----------
@@ -270,6 +270,11 @@ def simulate_run(
         ``round(duration * 160) + 1`` samples. The default gives the 20000
         samples of most real runs; ``122.99375`` gives the 19680 of the
         shorter ones. Annotations that would reach past the end are shortened.
+    planted : bool
+        If False, the sensorimotor rhythms keep their amplitude during imagery:
+        the recording has no class-dependent effect at all (a null dataset).
+        Every random draw is the same as with the effect, so a null run
+        differs from its planted twin only by the attenuation.
 
     Returns
     -------
@@ -320,7 +325,11 @@ def simulate_run(
     data += _ALPHA_UV * np.outer(_spread(alpha_centre, _ALPHA_SIGMA), rhythms[0])
     for i, (klass, centre) in enumerate(PLANTED_EFFECT.centres.items()):
         trials = annotations.description == PLANTED_EFFECT.codes[klass]
-        gain = _imagery_gain(times, annotations.onset[trials], annotations.duration[trials])
+        gain = (
+            _imagery_gain(times, annotations.onset[trials], annotations.duration[trials])
+            if planted
+            else 1.0
+        )
         source = _MU_UV * rhythms[1 + 2 * i] + _BETA_UV * rhythms[2 + 2 * i]
         weights = _spread(positions[centre], PLANTED_EFFECT.spatial_sigma)
         data += np.outer(weights, gain * source)
@@ -334,7 +343,12 @@ def simulate_run(
 
 
 def write_subject(
-    subject: int, runs: Sequence[int], root: str | os.PathLike, seed: int
+    subject: int,
+    runs: Sequence[int],
+    root: str | os.PathLike,
+    seed: int,
+    *,
+    planted: bool = True,
 ) -> list[Path]:
     """Write the synthetic runs of one subject as EDF files in the EEGBCI layout.
 
@@ -348,6 +362,9 @@ def write_subject(
         Dataset root; run ``r`` goes to ``root / run_filename(subject, r)``.
     seed : int
         Seed of the generator, see :func:`simulate_run`.
+    planted : bool
+        Plant the class-dependent effect (default) or write null data, see
+        :func:`simulate_run`.
 
     Returns
     -------
@@ -357,7 +374,7 @@ def write_subject(
     """
     paths = []
     for run in runs:
-        raw = simulate_run(subject, run, seed)
+        raw = simulate_run(subject, run, seed, planted=planted)
         path = Path(root) / run_filename(subject, run)
         with atomic_output(path) as tmp_path:
             mne.export.export_raw(

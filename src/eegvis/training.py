@@ -447,3 +447,40 @@ def _record(
         train_time,
         row["wall_time_s"],
     )
+
+
+def permute_labels_within(y: np.ndarray, groups: np.ndarray, seed: int) -> np.ndarray:
+    """Permute labels within each group (subject): the data-randomisation control.
+
+    A network trained on these labels sees the same recordings and the same
+    class frequencies per subject as the real one, but no relation between a
+    trial and its class (Adebayo et al. 2018's data randomisation test).
+
+    Parameters
+    ----------
+    y : ndarray, shape (n_trials,)
+        Labels.
+    groups : ndarray, shape (n_trials,)
+        Group (subject) of each trial; labels move only within a group.
+    seed : int
+        Seed of the permutations (``numpy.random.default_rng``).
+
+    Returns
+    -------
+    permuted : ndarray, shape (n_trials,)
+        A new array; each group holds the same labels in another order.
+
+    Raises
+    ------
+    ValueError
+        If ``y`` and ``groups`` differ in length.
+    """
+    y, groups = np.asarray(y), np.asarray(groups)
+    if y.shape != groups.shape or y.ndim != 1:
+        raise ValueError(f"y and groups must be 1-D of equal length, got {y.shape}, {groups.shape}")
+    rng = np.random.default_rng(seed)
+    permuted = y.copy()
+    for group in np.unique(groups):
+        members = np.flatnonzero(groups == group)
+        permuted[members] = y[rng.permutation(members)]
+    return permuted

@@ -18,7 +18,13 @@ from braindecode.models.util import to_dense_prediction_model
 from braindecode.visualization.perturbation import compute_amplitude_prediction_correlations
 from torch import nn
 
-from eegvis.perturbation import amplitude_perturbation_correlation, band_mean
+from eegvis.perturbation import (
+    MIN_AUTO_ITERATIONS,
+    _split_half,
+    amplitude_perturbation_correlation,
+    band_mean,
+    perturbation_maps,
+)
 
 SFREQ = 100.0
 # corr(|theta|, cos(theta)) for theta ~ U(-pi, pi): -2 sqrt(24) / pi**2
@@ -439,3 +445,251 @@ def test_invalid_arguments(kwargs, message):
 def test_model_output_without_class_axis_is_rejected():
     with pytest.raises(ValueError, match="model output must have shape"):
         amplitude_perturbation_correlation(nn.Flatten(0), np.zeros((4, 2, 10)), SFREQ)
+
+
+def pearson_columns(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Pearson correlation of every column of a (n, p) with every column of b (n, q): (p, q)."""
+    a, b = a - a.mean(axis=0), b - b.mean(axis=0)
+    return (a.T @ b) / np.sqrt(np.outer((a * a).sum(axis=0), (b * b).sum(axis=0)))
+
+
+def reference_additive_maps(model, X, masks, n_iterations, seed):
+    """An independent numpy version of the additive estimator, with eegvis's noise stream.
+
+    One N(0, 1) draw of shape (chans, freqs) per example in input order, iteration after
+    iteration; for each boolean mask in ``masks``, the mean over iterations of the
+    correlation across the masked examples. Returns a list of (chans, freqs, classes) maps.
+    """
+    n_examples, n_chans, n_times = X.shape
+    n_freqs = n_times // 2 + 1
+    generator = torch.Generator().manual_seed(seed)
+    spectrum = np.fft.rfft(X)
+    amplitude, phase = np.abs(spectrum), np.angle(spectrum)
+
+    def predict(x):
+        with torch.no_grad():
+            return model(torch.from_numpy(x).float()).double().numpy()
+
+    original = predict(X)
+    sums = [0.0] * len(masks)
+    for _ in range(n_iterations):
+        noise = torch.stack(
+            [torch.randn(n_chans, n_freqs, generator=generator) for _ in range(n_examples)]
+        ).numpy()
+        perturbed = np.clip(amplitude + noise, 0, None)
+        changes = predict(np.fft.irfft(perturbed * np.exp(1j * phase), n=n_times)) - original
+        values = (perturbed - amplitude).reshape(n_examples, -1)
+        for i, mask in enumerate(masks):
+            sums[i] = sums[i] + pearson_columns(values[mask], changes[mask])
+    return [(s / n_iterations).reshape(n_chans, n_freqs, -1) for s in sums]
+
+
+def test_group_and_pooled_maps_match_an_independent_implementation():
+    """Interleaved, unsorted group labels, batches mixing groups, a pooled subset, clipping.
+
+    Every group's map and the pooled map equal the numpy reference with the same noise
+    (float32 model and spectra: agreement to ~1e-6).
+    """
+    rng = np.random.default_rng(11)
+    X = 2 * rng.standard_normal((90, 3, 32))  # amplitudes ~ noise: clipping happens
+    groups = rng.choice([7, 3, 5], size=90)
+    pooled = groups != 5
+    model = AmplitudeLinear(rng.standard_normal((2, 3, 17)))
+    maps = perturbation_maps(
+        model, X, SFREQ, groups=groups, pooled=pooled, n_iterations=3, batch_size=16, seed=2
+    )
+    np.testing.assert_array_equal(maps.groups, [3, 5, 7])
+    masks = [pooled] + [groups == g for g in (3, 5, 7)]
+    expected = reference_additive_maps(model, X, masks, n_iterations=3, seed=2)
+    assert maps.group_correlations.shape == (3, 3, 17, 2)
+    np.testing.assert_allclose(maps.correlations, expected[0], rtol=0, atol=2e-5)
+    for g in range(3):
+        np.testing.assert_allclose(maps.group_correlations[g], expected[1 + g], rtol=0, atol=2e-5)
+    # The groups' maps differ from each other and from the pooled one (sampling noise).
+    assert np.abs(maps.group_correlations[0] - maps.group_correlations[1]).max() > 0.1
+
+
+def test_group_of_the_first_crops_equals_a_run_on_those_crops_alone():
+    """With one iteration, the first k crops draw the same noise as a run on X[:k] alone.
+
+    Batches aligned at k: the group's sums and the pooled sums over a mask of the first k
+    crops see exactly the same numbers as that run, so the maps are bit-identical.
+    """
+    X = np.random.default_rng(12).standard_normal((50, 4, 40))
+    model = small_convnet(4)
+    groups = np.repeat([0, 1], [30, 20])
+    maps = perturbation_maps(
+        model, X, SFREQ, groups=groups, pooled=groups == 0, n_iterations=1, batch_size=10
+    )
+    alone, _ = amplitude_perturbation_correlation(
+        model, X[:30], SFREQ, n_iterations=1, batch_size=10
+    )
+    np.testing.assert_array_equal(maps.group_correlations[0], alone)
+    np.testing.assert_array_equal(maps.correlations, alone)
+
+
+@pytest.mark.parametrize("perturbation", ["additive", "phase"])
+def test_groups_leave_the_pooled_map_unchanged(perturbation):
+    """The pooled sums are accumulated as without groups: the same map, bit for bit; a single
+    group covering all crops has exactly the pooled map."""
+    rng = np.random.default_rng(13)
+    X = rng.standard_normal((45, 4, 40))
+    model = small_convnet(4)
+    kwargs = {"n_iterations": 2, "perturbation": perturbation, "batch_size": 8, "seed": 1}
+    plain, freqs = amplitude_perturbation_correlation(model, X, SFREQ, **kwargs)
+    maps = perturbation_maps(model, X, SFREQ, groups=rng.integers(0, 4, 45), **kwargs)
+    np.testing.assert_array_equal(maps.correlations, plain)
+    np.testing.assert_array_equal(maps.freqs, freqs)
+    one_group = perturbation_maps(model, X, SFREQ, groups=np.full(45, 9), **kwargs)
+    np.testing.assert_array_equal(one_group.group_correlations[0], plain)
+    # The groups' maps average to roughly, not exactly, the pooled map.
+    mean_of_groups = np.nanmean(maps.group_correlations, axis=0)
+    assert np.corrcoef(mean_of_groups.ravel(), plain.ravel())[0, 1] > 0.3
+
+
+def test_iterations_and_split_half_reliability():
+    """The iterations average to the pooled map; the recorded split-half r is the correlation
+    of the odd and even iterations' band maps, r_SB its Spearman-Brown correction."""
+    X = np.random.default_rng(14).standard_normal((40, 6, 40))
+    maps = perturbation_maps(
+        small_convnet(6), X, SFREQ, n_iterations=5, reliability_band=(10, 30), seed=3
+    )
+    assert maps.n_iterations == 5
+    assert maps.iterations.shape == (5, 6, 21, 2)
+    np.testing.assert_allclose(maps.iterations.mean(axis=0), maps.correlations, rtol=0, atol=1e-15)
+    assert maps.group_correlations is None and maps.groups is None
+    assert np.isnan(maps.split_half_r[0]) and np.isnan(maps.split_half_r_sb[0])
+    for k in range(2, 6):
+        band = np.stack([band_mean(m, maps.freqs, 10, 30) for m in maps.iterations[:k]])
+        r = np.corrcoef(band[0::2].mean(axis=0).ravel(), band[1::2].mean(axis=0).ravel())[0, 1]
+        assert maps.split_half_r[k - 1] == pytest.approx(r, abs=1e-12)
+        assert maps.split_half_r_sb[k - 1] == pytest.approx(2 * r / (1 + r), abs=1e-12)
+    assert maps.reliability == maps.split_half_r_sb[-1]
+
+
+def test_split_half_helper():
+    rng = np.random.default_rng(15)
+    maps = rng.standard_normal((7, 3, 4))
+    maps[:, 0, 0] = np.nan  # left out
+    odd, even = maps[0::2].mean(axis=0).ravel()[1:], maps[1::2].mean(axis=0).ravel()[1:]
+    r = np.corrcoef(odd, even)[0, 1]
+    assert _split_half(maps) == pytest.approx((r, 2 * r / (1 + r)), abs=1e-12)
+    assert _split_half(np.moveaxis(maps, 0, 2), axis=2) == pytest.approx(_split_half(maps))
+    common = rng.standard_normal(12)
+    assert _split_half(common + 1e-3 * rng.standard_normal((4, 12))) == pytest.approx(
+        (1, 1), abs=1e-4
+    )
+    assert all(np.isnan(_split_half(maps[:1])))  # one iteration
+    assert all(np.isnan(_split_half(np.ones((4, 12)))))  # constant halves
+    assert all(np.isnan(_split_half(maps[:, :1, :2])))  # fewer than 3 cells
+
+
+def test_fixed_iterations_log_the_final_reliability(caplog):
+    X = np.random.default_rng(16).standard_normal((20, 2, 20))
+    with caplog.at_level(logging.INFO, logger="eegvis.perturbation"):
+        perturbation_maps(small_convnet(2), X, SFREQ, n_iterations=3)
+    messages = [r.getMessage() for r in caplog.records]
+    assert sum(m.startswith("Iteration 3: split-half r = ") for m in messages) == 1
+    assert not any(m.startswith("Iteration 2: split-half") for m in messages)
+
+
+def easy_linear_task(n_examples: int = 1000):
+    """Scores linear in amplitudes far above the noise: per-iteration maps nearly noise-free."""
+    rng = np.random.default_rng(17)
+    X = 100 * rng.standard_normal((n_examples, 4, 32))
+    return AmplitudeLinear(rng.standard_normal((2, 4, 17))), X
+
+
+def test_auto_stops_early_when_the_map_is_reliable(caplog):
+    model, X = easy_linear_task()
+    with caplog.at_level(logging.INFO, logger="eegvis.perturbation"):
+        maps = perturbation_maps(
+            model, X, SFREQ, n_iterations="auto", max_iterations=20, batch_size=500
+        )
+    assert maps.n_iterations == MIN_AUTO_ITERATIONS
+    assert maps.reliability >= 0.9
+    assert np.all(maps.split_half_r_sb[1:] > 0.9)  # already reliable, only the minimum count
+    messages = [r.getMessage() for r in caplog.records]
+    for k in range(2, MIN_AUTO_ITERATIONS + 1):
+        assert any(m.startswith(f"Iteration {k}: split-half r = ") for m in messages)
+    assert not any(r.levelno >= logging.WARNING for r in caplog.records)
+    # Deterministic for a seed, also in auto mode.
+    again = perturbation_maps(
+        model, X, SFREQ, n_iterations="auto", max_iterations=20, batch_size=500
+    )
+    np.testing.assert_array_equal(again.iterations, maps.iterations)
+    np.testing.assert_array_equal(again.split_half_r, maps.split_half_r)
+
+
+def test_auto_runs_longer_for_a_higher_target():
+    """A noisier task (fewer crops): the stricter target needs more iterations, and auto stops
+    at the first iteration (from the 4th) where r_SB reaches it (observed: 4 and 11)."""
+    model, X = easy_linear_task(60)
+    kwargs = {"n_iterations": "auto", "max_iterations": 30, "seed": 4}
+    loose = perturbation_maps(model, X, SFREQ, target_reliability=0.5, **kwargs)
+    strict = perturbation_maps(model, X, SFREQ, target_reliability=0.9, **kwargs)
+    assert loose.n_iterations == MIN_AUTO_ITERATIONS < strict.n_iterations < 30
+    assert loose.reliability >= 0.5
+    assert strict.reliability >= 0.9
+    assert np.all(strict.split_half_r_sb[MIN_AUTO_ITERATIONS - 1 : -1] < 0.9)
+    # The first iterations are shared: same seed, same stream.
+    np.testing.assert_array_equal(loose.iterations, strict.iterations[: loose.n_iterations])
+
+
+class InputIgnored(nn.Module):
+    """Constant outputs: every prediction change is 0, so every correlation is NaN."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.bias = nn.Parameter(torch.tensor([1.0, -1.0]))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.bias.expand(x.shape[0], 2)
+
+
+def test_auto_runs_to_max_iterations_when_the_map_is_undefined_or_noise(caplog):
+    X = np.random.default_rng(18).standard_normal((30, 4, 32))
+    with caplog.at_level(logging.INFO, logger="eegvis.perturbation"):
+        maps = perturbation_maps(InputIgnored(), X, SFREQ, n_iterations="auto", max_iterations=5)
+    assert maps.n_iterations == 5
+    assert np.isnan(maps.correlations).all() and np.isnan(maps.split_half_r).all()
+    messages = [r.getMessage() for r in caplog.records]
+    assert "Iteration 5: split-half r = nan, r_SB = nan (target r_SB >= 0.900)" in messages
+    assert any(
+        r.levelno == logging.WARNING and "below the target" in r.getMessage()
+        for r in caplog.records
+    )
+
+    # Amplitudes that matter only at bin 3; the 5-15 Hz band map is pure noise.
+    weights = np.zeros((2, 8, 17))
+    weights[:, :, 3] = 1.0
+    maps = perturbation_maps(
+        AmplitudeLinear(weights),
+        100 * np.random.default_rng(19).standard_normal((200, 8, 32)),
+        SFREQ,
+        n_iterations="auto",
+        max_iterations=6,
+        reliability_band=(5, 15),
+    )
+    assert maps.n_iterations == 6
+    assert np.isfinite(maps.split_half_r[1:]).all()
+    assert np.all(maps.split_half_r_sb[MIN_AUTO_ITERATIONS - 1 :] < 0.9)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"groups": np.zeros(4)}, r"groups must have shape \(5,\)"),
+        ({"groups": [0, 0, 1, 1, 2]}, r"at least 2 crops; groups \[2\]"),
+        ({"pooled": [1, 1, 0, 0, 0]}, "pooled must be a boolean mask"),
+        ({"pooled": np.eye(5, dtype=bool)[0]}, "at least 2 crops, got 1"),
+        ({"n_iterations": "many"}, "n_iterations must be an integer or 'auto'"),
+        ({"n_iterations": "auto", "target_reliability": 1.0}, "target_reliability must be in"),
+        ({"n_iterations": "auto", "max_iterations": 3}, "max_iterations must be at least 4"),
+        ({"reliability_band": (200, 300)}, "no frequency bin"),
+    ],
+)
+def test_invalid_map_arguments(kwargs, message):
+    arguments = {"model": small_convnet(2), "X": np.zeros((5, 2, 40)), "sfreq": SFREQ} | kwargs
+    with pytest.raises(ValueError, match=message):
+        perturbation_maps(**arguments)

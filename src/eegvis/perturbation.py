@@ -9,12 +9,16 @@ with the change of every class's prediction. A map with large positive values
 at (channel, frequency) says: more amplitude there, more evidence for the
 class.
 
-:func:`amplitude_perturbation_correlation` computes these maps for any torch
-module; :func:`band_mean` averages them over a frequency band for a scalp
-map. The perturbations follow braindecode 0.4
-(``braindecode.visualization.perturbation``), whose results this module
-reproduces: to about 1e-6 when both draw the same noise, statistically
-otherwise (same estimator, different random streams):
+:func:`perturbation_maps` computes these maps for any torch module, in one
+pass over the data: the map pooled over (a chosen subset of) the crops, the
+map of every iteration, the map of every group of crops (e.g. per subject),
+all from the same noise, and the split-half reliability of the map over
+iterations, optionally iterating until it reaches a target.
+:func:`amplitude_perturbation_correlation` returns only the pooled map;
+:func:`band_mean` averages a map over a frequency band for a scalp map. The
+perturbations follow braindecode 0.4 (``braindecode.visualization.perturbation``),
+whose results this module reproduces: to about 1e-6 when both draw the same
+noise, statistically otherwise (same estimator, different random streams):
 
 ``"additive"`` (default)
     ``amplitude + N(0, noise_std**2)`` clipped at zero; the correlated value is
@@ -33,7 +37,8 @@ otherwise (same estimator, different random streams):
     has a single channel row: shape ``(1, n_freqs, n_classes)``.
 
 All heavy work runs batched in torch on the model's device; the memory needed
-is set by ``batch_size``, not by the number of examples.
+is set by ``batch_size`` (and the number of groups), not by the number of
+examples.
 """
 
 from __future__ import annotations
@@ -44,6 +49,7 @@ import math
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -55,32 +61,108 @@ log = logging.getLogger(__name__)
 Perturbation = Literal["additive", "multiplicative", "phase"]
 PERTURBATIONS: tuple[str, ...] = ("additive", "multiplicative", "phase")
 DEFAULT_NOISE_STD = {"additive": 1.0, "multiplicative": 0.02}
+#: Fewest iterations after which ``n_iterations="auto"`` may stop (two per split half).
+MIN_AUTO_ITERATIONS = 4
 
 
-def amplitude_perturbation_correlation(
+@dataclass(frozen=True, eq=False)
+class PerturbationMaps:
+    """Result of :func:`perturbation_maps`; all arrays float64 except ``groups``.
+
+    ``n_rows`` is the number of channels, or 1 for ``"phase"``; ``n_freqs =
+    n_times // 2 + 1``. Maps are NaN where the perturbation or the prediction
+    change has zero variance.
+
+    Attributes
+    ----------
+    correlations : numpy.ndarray, shape (n_rows, n_freqs, n_classes)
+        Mean over iterations of the correlation across the pooled crops (all
+        crops unless ``pooled`` was given): the map of
+        :func:`amplitude_perturbation_correlation`.
+    iterations : numpy.ndarray, shape (n_iterations, n_rows, n_freqs, n_classes)
+        The pooled map of each iteration; their mean is ``correlations`` (up to
+        rounding).
+    freqs : numpy.ndarray, shape (n_freqs,)
+        Frequency of each bin in Hz.
+    split_half_r : numpy.ndarray, shape (n_iterations,)
+        Entry ``k - 1``: Pearson correlation, after ``k`` iterations, between
+        the mean of the odd-numbered (1st, 3rd, ...) and the mean of the
+        even-numbered iterations' pooled maps, across the cells of the
+        reliability map (see :func:`perturbation_maps`); NaN for ``k = 1`` and
+        where undefined.
+    split_half_r_sb : numpy.ndarray, shape (n_iterations,)
+        The same, Spearman–Brown corrected, ``2 r / (1 + r)``: the estimated
+        reliability of the mean over all ``k`` iterations.
+    group_correlations : numpy.ndarray or None, shape (n_groups, n_rows, n_freqs, n_classes)
+        Per group, the mean over iterations of the correlation across that
+        group's crops only (all of them, whatever ``pooled`` says); None
+        without ``groups``.
+    groups : numpy.ndarray or None, shape (n_groups,)
+        The sorted unique group labels, in the order of ``group_correlations``.
+    """
+
+    correlations: np.ndarray
+    iterations: np.ndarray
+    freqs: np.ndarray
+    split_half_r: np.ndarray
+    split_half_r_sb: np.ndarray
+    group_correlations: np.ndarray | None = None
+    groups: np.ndarray | None = None
+
+    @property
+    def n_iterations(self) -> int:
+        """Number of iterations run."""
+        return len(self.iterations)
+
+    @property
+    def reliability(self) -> float:
+        """Final Spearman–Brown corrected split-half reliability (NaN after one iteration)."""
+        return float(self.split_half_r_sb[-1])
+
+
+def perturbation_maps(
     model: nn.Module,
     X: np.ndarray | torch.Tensor,
     sfreq: float,
     *,
-    n_iterations: int = 12,
+    groups: np.ndarray | None = None,
+    pooled: np.ndarray | None = None,
+    n_iterations: int | Literal["auto"] = 12,
+    target_reliability: float = 0.9,
+    max_iterations: int = 100,
+    reliability_band: tuple[float, float] | None = None,
     perturbation: Perturbation = "additive",
     noise_std: float | None = None,
     batch_size: int = 64,
     seed: int = 0,
     strip_log_softmax: bool = False,
-) -> tuple[np.ndarray, np.ndarray]:
+) -> PerturbationMaps:
     """Correlate random spectral perturbations of the inputs with prediction changes.
 
-    For each of ``n_iterations`` iterations, every example gets a fresh random
-    perturbation of its spectrum (see the module docstring for the three
-    kinds); the change of each class's prediction (mean over dense outputs)
-    relative to the unperturbed input is correlated (Pearson, across
-    examples) with the perturbation at each (channel, frequency). The result
-    is the mean of the per-iteration correlations.
+    For each iteration, every example gets a fresh random perturbation of its
+    spectrum (see the module docstring for the three kinds); the change of
+    each class's prediction (mean over dense outputs) relative to the
+    unperturbed input is correlated (Pearson, across examples) with the
+    perturbation at each (channel, frequency). The pooled map is the mean of
+    the per-iteration correlations across the ``pooled`` crops; each group's
+    map is the mean of the per-iteration correlations across the group's
+    crops. All maps of an iteration share its noise and its forward passes:
+    the noise is drawn once per example and iteration, whatever ``groups`` and
+    ``pooled`` say.
+
+    Reliability: after every iteration ``k >= 2`` the pooled maps of the
+    iterations so far are split into odd- and even-numbered ones; the two
+    half means are reduced to the reliability map (the mean over
+    ``reliability_band`` with :func:`band_mean`, or the full map when it is
+    None), and correlated across all its cells (channels × classes, or
+    channels × frequencies × classes; cells NaN in either half are left out).
+    ``r`` is that Pearson correlation, ``r_SB = 2 r / (1 + r)`` its
+    Spearman–Brown correction, which estimates the reliability of the mean of
+    all ``k`` iterations, the map returned. Both are recorded and logged.
 
     The model runs in eval mode under ``torch.no_grad`` on the device of its
     parameters; the training flags of all its modules are restored afterwards.
-    The correlation is accumulated over batches from float64 sums (of ``a``,
+    The correlations are accumulated over batches from float64 sums (of ``a``,
     ``a**2``, ``p``, ``p**2`` and ``a * p`` for perturbation ``a`` and
     prediction change ``p``), so no array of size ``n_examples * n_chans *
     n_freqs`` is ever held.
@@ -98,11 +180,40 @@ def amplitude_perturbation_correlation(
         and dtype one batch at a time (spectra are computed in at least
         float32).
     sfreq : float
-        Sampling frequency of ``X`` in Hz; only used for the returned
-        frequency axis.
-    n_iterations : int
+        Sampling frequency of ``X`` in Hz; used for the returned frequency
+        axis and ``reliability_band``.
+    groups : array-like, shape (n_examples,), or None
+        Group label of every crop (e.g. the subject); every group needs at
+        least two crops. If given, ``group_correlations`` holds one map per
+        group.
+    pooled : array-like of bool, shape (n_examples,), or None
+        The crops whose pooled correlation is ``correlations`` (at least two;
+        e.g. the training subjects' crops while the groups cover all
+        subjects). None: all crops. The pooled sums are accumulated directly,
+        batch by batch, so ``correlations`` does not depend on ``groups``.
+    n_iterations : int or "auto"
         Number of independent perturbation rounds to average (the paper and
-        braindecode's tutorial use 12 for 64 channels).
+        braindecode's tutorial use 12 for 64 channels), or ``"auto"``: iterate
+        until the split-half reliability ``r_SB`` (Spearman–Brown corrected,
+        i.e. of the full map) reaches ``target_reliability``, after at least
+        :data:`MIN_AUTO_ITERATIONS` (4, two per half) and at most
+        ``max_iterations`` iterations. After an odd number ``k`` of
+        iterations the halves hold ``(k + 1) / 2`` and ``(k - 1) / 2``
+        iterations and ``r_SB`` slightly underestimates the reliability of
+        ``k`` iterations, so the rule errs on the side of iterating longer.
+        Stopping at the first crossing favours an optimistic estimate; with
+        few cells in the reliability map (a band map of few channels) prefer
+        a fixed number.
+    target_reliability : float
+        Target for ``r_SB`` with ``n_iterations="auto"``, in (0, 1). Ignored
+        otherwise.
+    max_iterations : int
+        Most iterations with ``n_iterations="auto"``, at least 4. Ignored
+        otherwise.
+    reliability_band : (float, float) or None
+        Band ``(low, high)`` in Hz, both included, over which the maps are
+        averaged for the split-half reliability (use the band of the scalp
+        maps you read); None: all frequency bins, cell by cell.
     perturbation : {"additive", "multiplicative", "phase"}
         What to perturb; see the module docstring.
     noise_std : float or None
@@ -125,6 +236,151 @@ def amplitude_perturbation_correlation(
 
     Returns
     -------
+    PerturbationMaps
+        Pooled, per-iteration and per-group maps, the frequency axis
+        (``numpy.fft.rfftfreq(n_times, 1 / sfreq)``) and the split-half
+        reliability after every iteration.
+
+    Raises
+    ------
+    ValueError
+        If an argument is out of range or of the wrong shape, ``X`` does not
+        have three axes, the model output does not have a class axis, or
+        ``strip_log_softmax`` is set and the model has no ``LogSoftmax``.
+    """
+    X = torch.as_tensor(X)
+    noise_std = _check_arguments(X, sfreq, perturbation, noise_std, batch_size)
+    auto = _check_iterations(n_iterations, target_reliability, max_iterations)
+    n_examples, n_chans, n_times = X.shape
+    freqs = np.fft.rfftfreq(n_times, d=1.0 / sfreq)
+    if reliability_band is not None:
+        band_mean(np.zeros((1, len(freqs), 1)), freqs, *reliability_band)  # validates the band
+    labels, group_of = _check_groups(groups, n_examples)
+    pooled = _check_pooled(pooled, n_examples)
+    device, dtype = _device_and_dtype(model)
+    fft_dtype = torch.promote_types(dtype, torch.float32)  # no half-precision FFTs
+    n_freqs = n_times // 2 + 1
+    n_rows = 1 if perturbation == "phase" else n_chans
+    batches = [slice(i, min(i + batch_size, n_examples)) for i in range(0, n_examples, batch_size)]
+    # Which rows of each batch feed the pooled sums, and which each group's sums.
+    pooled_rows = [_rows(pooled[b], device) for b in batches]
+    group_rows = [
+        [(g, _rows(group_of[b] == g, device)) for g in np.unique(group_of[b])]
+        if labels is not None
+        else []
+        for b in batches
+    ]
+    generator = torch.Generator().manual_seed(seed)
+    limit = max_iterations if auto else n_iterations
+
+    with _inference(model, strip_log_softmax):
+        start = time.perf_counter()
+        original = torch.cat([_predict(model, X[b].to(device, dtype)) for b in batches])
+        n_classes = original.shape[1]
+        log.info(
+            "Unperturbed predictions of %d crops (%d classes) in %.1f s",
+            n_examples,
+            n_classes,
+            time.perf_counter() - start,
+        )
+        if auto:
+            log.info(
+                "Iterating until the split-half reliability r_SB reaches %.3f (%d to %d "
+                "iterations)",
+                target_reliability,
+                MIN_AUTO_ITERATIONS,
+                max_iterations,
+            )
+        n_cells = n_rows * n_freqs
+        correlation_sum = torch.zeros(n_cells, n_classes, dtype=torch.float64)
+        n_groups = 0 if labels is None else len(labels)
+        group_sum = torch.zeros(n_groups, n_cells, n_classes, dtype=torch.float64)
+        iteration_maps, reliability_maps, r, r_sb = [], [], [], []
+        for i_iteration in range(limit):
+            start = time.perf_counter()
+            stats = _CorrelationSums(n_cells, n_classes, device)
+            group_stats = [_CorrelationSums(n_cells, n_classes, device) for _ in range(n_groups)]
+            for b, pooled_b, groups_b in zip(batches, pooled_rows, group_rows, strict=True):
+                noise = _draw_noise(generator, perturbation, b.stop - b.start, n_rows, n_freqs)
+                values, perturbed = _perturb(
+                    X[b].to(device, fft_dtype), perturbation, noise.to(device, fft_dtype), noise_std
+                )
+                changes = _predict(model, perturbed.to(dtype)) - original[b]
+                if pooled_b is not None:
+                    stats.add(values[pooled_b], changes[pooled_b])
+                for g, rows in groups_b:
+                    group_stats[g].add(values[rows], changes[rows])
+            correlation = stats.correlation().cpu()
+            correlation_sum += correlation
+            for g, group in enumerate(group_stats):
+                group_sum[g] += group.correlation().cpu()
+            log.info(
+                "Iteration %d/%d (%s perturbation) done in %.1f s",
+                i_iteration + 1,
+                limit,
+                perturbation,
+                time.perf_counter() - start,
+            )
+            iteration_maps.append(correlation.reshape(n_rows, n_freqs, n_classes).numpy())
+            reliability_maps.append(
+                iteration_maps[-1]
+                if reliability_band is None
+                else band_mean(iteration_maps[-1], freqs, *reliability_band)
+            )
+            r_k, r_sb_k = _split_half(np.stack(reliability_maps))
+            r.append(r_k)
+            r_sb.append(r_sb_k)
+            k = i_iteration + 1
+            if auto and k >= 2:
+                _log_reliability(k, r_k, r_sb_k, target_reliability)
+                if k >= MIN_AUTO_ITERATIONS and r_sb_k >= target_reliability:
+                    break
+    n_done = len(iteration_maps)
+    if not auto and n_done >= 2:
+        _log_reliability(n_done, r[-1], r_sb[-1])
+    if auto and not r_sb[-1] >= target_reliability:
+        log.warning(
+            "Split-half reliability r_SB = %.3f after %d iterations (max_iterations), below "
+            "the target %.3f",
+            r_sb[-1],
+            n_done,
+            target_reliability,
+        )
+    correlations = (correlation_sum / n_done).reshape(n_rows, n_freqs, -1).numpy()
+    return PerturbationMaps(
+        correlations=correlations,
+        iterations=np.stack(iteration_maps),
+        freqs=freqs,
+        split_half_r=np.array(r),
+        split_half_r_sb=np.array(r_sb),
+        group_correlations=(
+            None
+            if labels is None
+            else (group_sum / n_done).reshape(n_groups, n_rows, n_freqs, -1).numpy()
+        ),
+        groups=labels,
+    )
+
+
+def amplitude_perturbation_correlation(
+    model: nn.Module,
+    X: np.ndarray | torch.Tensor,
+    sfreq: float,
+    *,
+    n_iterations: int = 12,
+    perturbation: Perturbation = "additive",
+    noise_std: float | None = None,
+    batch_size: int = 64,
+    seed: int = 0,
+    strip_log_softmax: bool = False,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Correlate random spectral perturbations of the inputs with prediction changes.
+
+    The pooled map of :func:`perturbation_maps` over all crops, with a fixed
+    number of iterations; see there for the method and the parameters.
+
+    Returns
+    -------
     correlations : numpy.ndarray, shape (n_chans, n_freqs, n_classes)
         Mean correlation over iterations, float64; ``n_freqs = n_times // 2 +
         1`` rFFT bins. For ``"phase"`` the shape is (1, n_freqs, n_classes).
@@ -136,49 +392,20 @@ def amplitude_perturbation_correlation(
     Raises
     ------
     ValueError
-        If an argument is out of range, ``X`` does not have three axes, the
-        model output does not have a class axis, or ``strip_log_softmax`` is
-        set and the model has no ``LogSoftmax``.
+        As :func:`perturbation_maps`.
     """
-    X = torch.as_tensor(X)
-    noise_std = _check_arguments(X, sfreq, n_iterations, perturbation, noise_std, batch_size)
-    device, dtype = _device_and_dtype(model)
-    fft_dtype = torch.promote_types(dtype, torch.float32)  # no half-precision FFTs
-    n_examples, n_chans, n_times = X.shape
-    n_freqs = n_times // 2 + 1
-    n_rows = 1 if perturbation == "phase" else n_chans
-    batches = [slice(i, min(i + batch_size, n_examples)) for i in range(0, n_examples, batch_size)]
-    generator = torch.Generator().manual_seed(seed)
-
-    with _inference(model, strip_log_softmax):
-        start = time.perf_counter()
-        original = torch.cat([_predict(model, X[b].to(device, dtype)) for b in batches])
-        log.info(
-            "Unperturbed predictions of %d crops (%d classes) in %.1f s",
-            n_examples,
-            original.shape[1],
-            time.perf_counter() - start,
-        )
-        correlation_sum = torch.zeros(n_rows * n_freqs, original.shape[1], dtype=torch.float64)
-        for i_iteration in range(n_iterations):
-            start = time.perf_counter()
-            stats = _CorrelationSums(n_rows * n_freqs, original.shape[1], device)
-            for b in batches:
-                noise = _draw_noise(generator, perturbation, b.stop - b.start, n_rows, n_freqs)
-                values, perturbed = _perturb(
-                    X[b].to(device, fft_dtype), perturbation, noise.to(device, fft_dtype), noise_std
-                )
-                stats.add(values, _predict(model, perturbed.to(dtype)) - original[b])
-            correlation_sum += stats.correlation().cpu()
-            log.info(
-                "Iteration %d/%d (%s perturbation) done in %.1f s",
-                i_iteration + 1,
-                n_iterations,
-                perturbation,
-                time.perf_counter() - start,
-            )
-    correlations = (correlation_sum / n_iterations).reshape(n_rows, n_freqs, -1).numpy()
-    return correlations, np.fft.rfftfreq(n_times, d=1.0 / sfreq)
+    maps = perturbation_maps(
+        model,
+        X,
+        sfreq,
+        n_iterations=n_iterations,
+        perturbation=perturbation,
+        noise_std=noise_std,
+        batch_size=batch_size,
+        seed=seed,
+        strip_log_softmax=strip_log_softmax,
+    )
+    return maps.correlations, maps.freqs
 
 
 def band_mean(correlations: np.ndarray, freqs: np.ndarray, low: float, high: float) -> np.ndarray:
@@ -219,7 +446,6 @@ def band_mean(correlations: np.ndarray, freqs: np.ndarray, low: float, high: flo
 def _check_arguments(
     X: torch.Tensor,
     sfreq: float,
-    n_iterations: int,
     perturbation: str,
     noise_std: float | None,
     batch_size: int,
@@ -232,8 +458,6 @@ def _check_arguments(
         )
     if not sfreq > 0:
         raise ValueError(f"sfreq must be positive, got {sfreq}")
-    if n_iterations < 1:
-        raise ValueError(f"n_iterations must be at least 1, got {n_iterations}")
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, got {batch_size}")
     if perturbation not in PERTURBATIONS:
@@ -247,6 +471,105 @@ def _check_arguments(
     if not noise_std > 0:
         raise ValueError(f"noise_std must be positive, got {noise_std}")
     return noise_std
+
+
+def _check_iterations(
+    n_iterations: int | str, target_reliability: float, max_iterations: int
+) -> bool:
+    """Validate the iteration arguments; return whether ``n_iterations`` is ``"auto"``."""
+    if isinstance(n_iterations, str):
+        if n_iterations != "auto":
+            raise ValueError(f"n_iterations must be an integer or 'auto', got {n_iterations!r}")
+        if not 0 < target_reliability < 1:
+            raise ValueError(f"target_reliability must be in (0, 1), got {target_reliability}")
+        if max_iterations < MIN_AUTO_ITERATIONS:
+            raise ValueError(
+                f"max_iterations must be at least {MIN_AUTO_ITERATIONS}, got {max_iterations}"
+            )
+        return True
+    if n_iterations < 1:
+        raise ValueError(f"n_iterations must be at least 1, got {n_iterations}")
+    return False
+
+
+def _check_groups(
+    groups: np.ndarray | None, n_examples: int
+) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Validate ``groups``; return the sorted labels and each crop's label index, or Nones."""
+    if groups is None:
+        return None, None
+    groups = np.asarray(groups)
+    if groups.shape != (n_examples,):
+        raise ValueError(f"groups must have shape ({n_examples},), got {groups.shape}")
+    labels, group_of, counts = np.unique(groups, return_inverse=True, return_counts=True)
+    if (counts < 2).any():
+        raise ValueError(
+            f"every group needs at least 2 crops; groups {labels[counts < 2].tolist()} have 1"
+        )
+    return labels, group_of.reshape(n_examples)
+
+
+def _check_pooled(pooled: np.ndarray | None, n_examples: int) -> np.ndarray:
+    """Validate ``pooled``; return it as a boolean mask (all crops for None)."""
+    if pooled is None:
+        return np.ones(n_examples, dtype=bool)
+    pooled = np.asarray(pooled)
+    if pooled.dtype != np.bool_ or pooled.shape != (n_examples,):
+        raise ValueError(
+            f"pooled must be a boolean mask of shape ({n_examples},), got {pooled.dtype} "
+            f"{pooled.shape}"
+        )
+    if pooled.sum() < 2:
+        raise ValueError(f"pooled must select at least 2 crops, got {pooled.sum()}")
+    return pooled
+
+
+def _rows(mask: np.ndarray, device: torch.device) -> slice | torch.Tensor | None:
+    """Index of the rows of a batch in ``mask``: all rows, some (index tensor), or None."""
+    if mask.all():
+        return slice(None)
+    if not mask.any():
+        return None
+    return torch.as_tensor(np.flatnonzero(mask), device=device)
+
+
+def _split_half(maps: np.ndarray, axis: int = 0) -> tuple[float, float]:
+    """Split-half reliability of the mean of ``maps`` over ``axis``.
+
+    Pearson ``r`` between the mean of the odd-numbered entries (1st, 3rd, ...,
+    i.e. indices 0, 2, ...) and the mean of the even-numbered ones along
+    ``axis``, across all other cells (flattened; cells non-finite in either
+    half are left out), and its Spearman–Brown correction ``2 r / (1 + r)``.
+    Both NaN for fewer than two entries, fewer than three cells or a constant
+    half.
+    """
+    maps = np.moveaxis(np.asarray(maps, dtype=np.float64), axis, 0)
+    if maps.shape[0] < 2:
+        return math.nan, math.nan
+    odd, even = maps[0::2].mean(axis=0).ravel(), maps[1::2].mean(axis=0).ravel()
+    finite = np.isfinite(odd) & np.isfinite(even)
+    if finite.sum() < 3:
+        return math.nan, math.nan
+    odd, even = odd[finite] - odd[finite].mean(), even[finite] - even[finite].mean()
+    scale = math.sqrt((odd @ odd) * (even @ even))
+    if not scale > 0:
+        return math.nan, math.nan
+    r = float(np.clip((odd @ even) / scale, -1.0, 1.0))
+    return r, (2 * r / (1 + r) if r > -1 else -math.inf)
+
+
+def _log_reliability(k: int, r: float, r_sb: float, target: float | None = None) -> None:
+    """Log the split-half reliability after ``k`` iterations (and, for a target, the outlook)."""
+    outlook = ""
+    if target is not None:
+        outlook = f" (target r_SB >= {target:.3f}"
+        if 0 < r_sb < target:
+            # Spearman-Brown prophecy: iterations at which the reliability of the mean would
+            # reach the target, if r_SB is the reliability of the mean of k iterations.
+            needed = math.ceil(k * target * (1 - r_sb) / (r_sb * (1 - target)))
+            outlook += f"; about {needed} iterations projected"
+        outlook += ")"
+    log.info("Iteration %d: split-half r = %.3f, r_SB = %.3f%s", k, r, r_sb, outlook)
 
 
 def _device_and_dtype(model: nn.Module) -> tuple[torch.device, torch.dtype]:

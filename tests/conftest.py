@@ -113,3 +113,53 @@ def write_config(directory: Path, config: dict, name: str = "test.yaml") -> Path
     path = directory / "config" / name
     path.write_text(yaml.safe_dump(config, sort_keys=False))
     return path
+
+
+#: braindecode 0.8.1 (test oracle of eegvis.gradients) and the modules its
+#: ``braindecode.visualization.gradients`` import chain needs that the venv lacks
+#: (``braindecode/__init__`` imports skorch, which imports scikit-learn; braindecode's
+#: util imports h5py), pinned to versions that import with this venv's numpy and torch.
+BRAINDECODE_081_PINS = (
+    "braindecode==0.8.1",
+    "skorch==1.4.0",
+    "scikit-learn==1.7.2",
+    "joblib==1.5.3",
+    "threadpoolctl==3.8.0",
+    "h5py==3.16.0",
+    "einops==0.8.2",
+    "torchinfo==1.8.0",
+    "docstring-inheritance==3.0.0",
+)
+
+
+@pytest.fixture(scope="session")
+def braindecode081_dir() -> Path:
+    """A folder holding braindecode 0.8.1, for ``PYTHONPATH`` in a subprocess only.
+
+    Installed once with ``pip install --no-deps --target`` (so pip never touches torch,
+    numpy or the venv) into the git-ignored ``.oracle/`` of the repository, one folder
+    per Python version; reused while its ``.complete`` marker lists the same pins. The
+    venv's own braindecode (0.4.85) stays importable in this process.
+    """
+    import os
+
+    tag = f"py{sys.version_info.major}{sys.version_info.minor}"
+    target = REPO / ".oracle" / f"braindecode-0.8.1-{tag}"
+    marker = "\n".join(BRAINDECODE_081_PINS) + "\n"
+    if (target / ".complete").is_file() and (target / ".complete").read_text() == marker:
+        return target
+    partial = target.with_name(f"{target.name}.partial-{os.getpid()}")
+    shutil.rmtree(partial, ignore_errors=True)
+    command = [sys.executable, "-m", "pip", "install", "--no-deps", "--no-input"]
+    command += ["--disable-pip-version-check", "--target", str(partial), *BRAINDECODE_081_PINS]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=900)
+    if result.returncode != 0:
+        shutil.rmtree(partial, ignore_errors=True)
+        pytest.fail(f"cannot install the braindecode 0.8.1 oracle:\n{result.stderr[-3000:]}")
+    (partial / ".complete").write_text(marker)
+    shutil.rmtree(target, ignore_errors=True)
+    try:
+        partial.rename(target)
+    except OSError:  # another process finished first
+        shutil.rmtree(partial, ignore_errors=True)
+    return target

@@ -20,7 +20,9 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/model.smk"
 include: "workflow/rules/envelopes.smk"
+include: "workflow/rules/gradient.smk"
 include: "workflow/rules/perturbation.smk"
+include: "workflow/rules/statistics.smk"
 include: "workflow/rules/provenance.smk"
 
 

@@ -37,5 +37,6 @@ arrays = envelope_activation_arrays(
     bands=params.bands,
     subjects=[params.subjects[i] for i in keep],
 )
+arrays["splits"] = np.array([params.splits[params.subjects[i]] for i in keep])
 save_arrays(snakemake.output[0], arrays)
 log.info("Saved correlations of %d layers for %d subjects", len(BLOCK_OUTPUTS), len(keep))

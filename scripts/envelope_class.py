@@ -33,6 +33,7 @@ arrays = dict(
     bands=np.array(params.bands),
     classes=np.array(metadata["classes"]),
     subjects=np.array([params.subjects[i] for i in keep]),
+    splits=np.array([params.splits[params.subjects[i]] for i in keep]),
     receptive_field=np.array(classifier_rf),
 )
 save_arrays(snakemake.output.arrays, arrays)

@@ -13,5 +13,5 @@ if params.source == "eegbci":
 else:
     from eegvis.synthetic import write_subject
 
-    write_subject(subject, params.runs, params.root, params.seed)
+    write_subject(subject, params.runs, params.root, params.seed, planted=params.planted)
 log.info("Subject %d: %d recordings ready", subject, len(snakemake.output))

@@ -143,7 +143,31 @@ def envelope_class_table(arrays: Mapping[str, np.ndarray]) -> pd.DataFrame:
     return table[["band", "channel", "class", "correlation"]]
 
 
-def perturbation_table(arrays: Mapping[str, np.ndarray]) -> pd.DataFrame:
-    """Tidy table of perturbation correlations: ``channel, frequency, class, correlation``."""
+def spectral_table(arrays: Mapping[str, np.ndarray], pooled: str, value_name: str) -> pd.DataFrame:
+    """Tidy table of a gradient or perturbation result: pooled map and each subject's.
+
+    Parameters
+    ----------
+    arrays : mapping
+        ``maps`` (n_chans, n_freqs, n_classes), ``subject_maps`` (n_subjects,
+        n_chans, n_freqs, n_classes) and their labels ``subjects``,
+        ``channels``, ``freqs``, ``classes``.
+    pooled : str
+        Value of the ``subject`` column for the pooled map, e.g. ``"all"``.
+    value_name : str
+        Name of the value column, e.g. ``"gradient"``.
+
+    Returns
+    -------
+    table : pandas.DataFrame
+        Columns ``subject``, ``channel``, ``frequency``, ``class`` and ``value_name``;
+        the pooled rows first, then subject by subject.
+    """
     axes = {"channel": arrays["channels"], "frequency": arrays["freqs"], "class": arrays["classes"]}
-    return tidy_table(arrays["corr"], axes)
+    frames = [tidy_table(arrays["maps"], axes, value_name)]
+    frames[0].insert(0, "subject", pooled)
+    for subject, values in zip(arrays["subjects"], arrays["subject_maps"], strict=True):
+        frame = tidy_table(values, axes, value_name)
+        frame.insert(0, "subject", str(subject))
+        frames.append(frame)
+    return pd.concat(frames, ignore_index=True)

@@ -31,9 +31,11 @@ RAW_DIR = (
 RAW_PATTERN = f"{RAW_DIR}/S{{subject}}/S{{subject}}R{{run:02d}}.edf"
 
 
-wildcard_constraints:
-    subject=r"\d{3}",
-    model="trained|untrained",
+MODELS = ["trained", *config["controls"]]
+CONTROLS = config["controls"]
+# Per-subject split, recorded in every per-subject map.
+SPLITS = {subject: split for split in ("train", "valid") for subject in config["subjects"][split]}
+ANALYSES = ["envelope_activation", "envelope_class", "gradient", "perturbation"]
 
 
 def raw_files(wildcards):
@@ -41,16 +43,30 @@ def raw_files(wildcards):
     return expand(RAW_PATTERN, subject=wildcards.subject, run=RUNS)
 
 
-MODELS = ["trained", "untrained"]
 BAND_NAMES = [band["name"] for band in config["bands"]]
 BAND_EDGES = [(band["low"], band["high"]) for band in config["bands"]]
 BAND_TITLES = [band_title(band["name"], band["low"], band["high"]) for band in config["bands"]]
-PERTURBATION_BANDS = {band["name"]: band for band in config["perturbation"]["bands"]}
+MAP_BANDS = {
+    "perturbation": {band["name"]: band for band in config["perturbation"]["bands"]},
+    "gradient": {band["name"]: band for band in config["gradient"]["bands"]},
+}
+
+
+wildcard_constraints:
+    subject=r"\d{3}",
+    model="|".join(MODELS),
+    analysis="|".join(ANALYSES),
+    band="|".join(sorted({name for bands in MAP_BANDS.values() for name in bands})),
+
+
 # Shown under every figure made from the data.
 DATA_NOTE = (
     "Data: PhysioNet EEG Motor Movement/Imagery (Schalk et al. 2004; Goldberger et al. 2000)"
     if SOURCE == "eegbci"
-    else f"Data: synthetic demo (eegvis.synthetic, seed {config['dataset']['seed']})"
+    else "Data: synthetic demo (eegvis.synthetic, seed {seed}{null})".format(
+        seed=config["dataset"]["seed"],
+        null="" if config["dataset"]["planted_effect"] else ", no planted effect",
+    )
 )
 
 
@@ -58,6 +74,30 @@ def subject_files(split, suffix, folder="epochs"):
     """Per-subject files of the train, valid or all subjects, e.g. ``_epo.fif``."""
     subjects = SUBJECTS if split == "all" else config["subjects"][split]
     return [f"{RESULTS}/{folder}/sub-{subject:03d}{suffix}" for subject in subjects]
+
+
+def contrast_names():
+    """Every network, then trained minus each control: the contrasts of the statistics."""
+    return [*MODELS, *(f"trained-{control}" for control in CONTROLS)]
+
+
+def analysis_results(wildcards):
+    """The result files one analysis's statistics are computed from."""
+    if wildcards.analysis == "envelope_class":
+        return {"envelope_class": f"{RESULTS}/envelope_class/correlations.npz"}
+    return {model: f"{RESULTS}/{wildcards.analysis}/{model}.npz" for model in MODELS}
+
+
+def map_bands(wildcards):
+    """Bands of an analysis's maps: the envelope bands, or the gradient/perturbation bands."""
+    if wildcards.analysis in MAP_BANDS:
+        return list(MAP_BANDS[wildcards.analysis].values())
+    return config["bands"]
+
+
+def map_band(wildcards):
+    """The band of one gradient or perturbation scalp-map figure."""
+    return MAP_BANDS[wildcards.analysis][wildcards.band]
 
 
 def final_outputs():
@@ -70,13 +110,23 @@ def final_outputs():
         f"{RESULTS}/envelope_class/correlations.csv",
         *expand(f"{RESULTS}/figures/envelope_activation.{{ext}}", ext=["png", "pdf"]),
         *expand(f"{RESULTS}/figures/envelope_class.{{ext}}", ext=["png", "pdf"]),
-        *expand(f"{RESULTS}/perturbation/{{model}}.csv", model=MODELS),
-        *expand(f"{RESULTS}/figures/perturbation_spectrum.{{ext}}", ext=["png", "pdf"]),
+        *expand(f"{RESULTS}/{{analysis}}/{{model}}.csv", analysis=MAP_BANDS, model=MODELS),
+        *expand(
+            f"{RESULTS}/figures/{{analysis}}_spectrum.{{ext}}",
+            analysis=MAP_BANDS,
+            ext=["png", "pdf"],
+        ),
+        *expand(
+            f"{RESULTS}/figures/gradient_{{band}}.{{ext}}",
+            band=MAP_BANDS["gradient"],
+            ext=["png", "pdf"],
+        ),
+        f"{RESULTS}/reliability.csv",
     ]
     if config["perturbation"]["kind"] != "phase":  # phase shifts are shared by all channels
         outputs += expand(
             f"{RESULTS}/figures/perturbation_{{band}}.{{ext}}",
-            band=PERTURBATION_BANDS,
+            band=MAP_BANDS["perturbation"],
             ext=["png", "pdf"],
         )
     if SOURCE == "synthetic":

@@ -20,6 +20,7 @@ rule fetch_subject:
         base_url=config["dataset"]["base_url"],
         root=lambda wildcards, output: Path(output[0]).parents[1],
         seed=config["dataset"]["seed"],
+        planted=config["dataset"]["planted_effect"],
     script:
         "../../scripts/fetch_subject.py"
 
@@ -31,6 +32,8 @@ rule describe_planted_effect:
         f"{LOGS}/describe_planted_effect.log",
     conda:
         "../../envs/eegvis.yaml"
+    params:
+        planted=config["dataset"]["planted_effect"],
     script:
         "../../scripts/describe_planted_effect.py"
 

@@ -46,6 +46,7 @@ rule envelope_activation:
         units=config["epochs"]["units"],
         bands=BAND_NAMES,
         subjects=SUBJECTS,
+        splits=SPLITS,
         device=config["training"]["device"],
         batch_size=16,
     script:
@@ -73,6 +74,7 @@ rule envelope_class:
     params:
         bands=BAND_NAMES,
         subjects=SUBJECTS,
+        splits=SPLITS,
     script:
         "../../scripts/envelope_class.py"
 
@@ -92,9 +94,9 @@ rule tabulate_envelope_activation:
 
 rule plot_envelope_activation:
     input:
-        trained=f"{RESULTS}/envelope_activation/trained.npz",
-        untrained=f"{RESULTS}/envelope_activation/untrained.npz",
-        classes=f"{RESULTS}/envelope_class/correlations.npz",
+        activation=f"{RESULTS}/statistics/envelope_activation.csv",
+        classes=f"{RESULTS}/statistics/envelope_class.csv",
+        reliability=f"{RESULTS}/reliability/envelope_activation.csv",
     output:
         report(
             f"{RESULTS}/figures/envelope_activation.png",
@@ -107,7 +109,9 @@ rule plot_envelope_activation:
     conda:
         "../../envs/eegvis.yaml"
     params:
+        bands=BAND_NAMES,
         band_titles=BAND_TITLES,
+        subjects=config["statistics"]["subjects"],
         data=DATA_NOTE,
     script:
         "../../scripts/plot_envelope_activation.py"
@@ -115,7 +119,8 @@ rule plot_envelope_activation:
 
 rule plot_envelope_class:
     input:
-        f"{RESULTS}/envelope_class/correlations.npz",
+        statistics=f"{RESULTS}/statistics/envelope_class.csv",
+        reliability=f"{RESULTS}/reliability/envelope_class.csv",
     output:
         report(
             f"{RESULTS}/figures/envelope_class.png",
@@ -128,7 +133,9 @@ rule plot_envelope_class:
     conda:
         "../../envs/eegvis.yaml"
     params:
+        bands=BAND_NAMES,
         band_titles=BAND_TITLES,
+        subjects=config["statistics"]["subjects"],
         data=DATA_NOTE,
     script:
         "../../scripts/plot_envelope_class.py"

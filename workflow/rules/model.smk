@@ -9,7 +9,7 @@ rule train_model:
         valid_summaries=subject_files("valid", ".json"),
     output:
         untrained=f"{RESULTS}/models/untrained.pt",
-        trained=f"{RESULTS}/models/trained.pt",
+        model=f"{RESULTS}/models/trained.pt",
         history=f"{RESULTS}/models/history.csv",
         curves=report(
             f"{RESULTS}/figures/training_curves.png",
@@ -34,6 +34,27 @@ rule train_model:
         units=config["epochs"]["units"],
         model=config["model"],
         training=config["training"],
-        checkpoint=lambda wildcards, output: Path(output.trained).with_name("checkpoint.pt"),
+        shuffle_labels=False,
+        checkpoint=f"{RESULTS}/models/checkpoint.pt",
     script:
         "../../scripts/train_model.py"
+
+
+# The data-randomisation control: the same recipe on labels permuted within each subject.
+use rule train_model as train_shuffled_control with:
+    output:
+        model=f"{RESULTS}/models/shuffled.pt",
+        history=f"{RESULTS}/models/shuffled_history.csv",
+    log:
+        f"{LOGS}/train_shuffled_control.log",
+    benchmark:
+        f"{BENCHMARKS}/train_shuffled_control.tsv"
+    params:
+        name=config["name"],
+        data=DATA_NOTE,
+        classes=list(config["epochs"]["classes"]),
+        units=config["epochs"]["units"],
+        model=config["model"],
+        training=config["training"],
+        shuffle_labels=True,
+        checkpoint=f"{RESULTS}/models/shuffled_checkpoint.pt",

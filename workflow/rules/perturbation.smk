@@ -1,11 +1,11 @@
-# Amplitude-perturbation correlation maps (seed-000 tutorial), trained and untrained.
+# Amplitude-perturbation correlation maps (seed-000 tutorial), per network and subject.
 
 
 rule perturbation:
     input:
         model=f"{RESULTS}/models/{{model}}.pt",
-        epochs=subject_files("train", "_epo.fif"),
-        summaries=subject_files("train", ".json"),
+        epochs=subject_files("all", "_epo.fif"),
+        summaries=subject_files("all", ".json"),
     output:
         arrays=f"{RESULTS}/perturbation/{{model}}.npz",
         table=f"{RESULTS}/perturbation/{{model}}.csv",
@@ -25,48 +25,6 @@ rule perturbation:
         units=config["epochs"]["units"],
         sfreq=config["epochs"]["sfreq"],
         device=config["training"]["device"],
+        splits=SPLITS,
     script:
         "../../scripts/perturbation.py"
-
-
-rule plot_perturbation_maps:
-    input:
-        trained=f"{RESULTS}/perturbation/trained.npz",
-        untrained=f"{RESULTS}/perturbation/untrained.npz",
-    output:
-        report(
-            f"{RESULTS}/figures/perturbation_{{band}}.png",
-            caption="../report/perturbation_maps.rst",
-            category="Amplitude perturbation",
-        ),
-        f"{RESULTS}/figures/perturbation_{{band}}.pdf",
-    log:
-        f"{LOGS}/plot_perturbation_maps/{{band}}.log",
-    conda:
-        "../../envs/eegvis.yaml"
-    params:
-        band=lambda wildcards: PERTURBATION_BANDS[wildcards.band],
-        data=DATA_NOTE,
-    script:
-        "../../scripts/plot_perturbation_maps.py"
-
-
-rule plot_perturbation_spectrum:
-    input:
-        trained=f"{RESULTS}/perturbation/trained.npz",
-        untrained=f"{RESULTS}/perturbation/untrained.npz",
-    output:
-        report(
-            f"{RESULTS}/figures/perturbation_spectrum.png",
-            caption="../report/perturbation_spectrum.rst",
-            category="Amplitude perturbation",
-        ),
-        f"{RESULTS}/figures/perturbation_spectrum.pdf",
-    log:
-        f"{LOGS}/plot_perturbation_spectrum.log",
-    conda:
-        "../../envs/eegvis.yaml"
-    params:
-        data=DATA_NOTE,
-    script:
-        "../../scripts/plot_perturbation_spectrum.py"

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+import pandas as pd
 from matplotlib.figure import Figure
 
+from eegvis.viz.statistics import map_grid, reliability_notes, select, statistics_caption
 from eegvis.viz.topomaps import plot_map_grid
 
 #: Column titles of the analysed layers (:data:`eegvis.models.BLOCK_OUTPUTS`).
@@ -25,91 +27,115 @@ def band_title(name: str, low: float, high: float) -> str:
 
 
 def plot_envelope_activation(
-    difference: np.ndarray,
-    class_correlation: np.ndarray,
+    activation: pd.DataFrame,
+    classes: pd.DataFrame,
+    reliability: pd.DataFrame,
     layers: Sequence[str],
+    bands: Sequence[str],
     band_titles: Sequence[str],
     ch_names: Sequence[str],
+    *,
+    contrast: str = "trained-untrained",
+    subjects: str = "all",
     title: str = "",
 ) -> Figure:
-    """Scalp maps of trained-minus-untrained envelope-unit correlation (Fig. 15).
+    """Scalp maps of trained-minus-control envelope-unit correlation (Fig. 15).
 
     Parameters
     ----------
-    difference : ndarray, shape (n_layers, n_chans, n_bands)
-        As from :func:`eegvis.results.trained_minus_untrained`.
-    class_correlation : ndarray, shape (n_chans, n_bands, n_classes)
-        Envelope-class correlations; the last column shows their absolute
-        value averaged over classes (with two classes the two correlations are
-        opposite, so a signed mean would be zero).
+    activation : pandas.DataFrame
+        Statistics table of the envelope-activation maps.
+    classes : pandas.DataFrame
+        Statistics table of the envelope-class maps; the last column shows
+        their absolute mean averaged over classes (with two classes the two
+        correlations are opposite, so a signed mean would be zero), a channel
+        marked where any class is significant.
+    reliability : pandas.DataFrame
+        Reliability table of the envelope-activation maps.
     layers : sequence of str
-        Layer names, in the order of ``difference``.
-    band_titles : sequence of str
-        Row titles.
+        Layer names, the columns.
+    bands, band_titles : sequence of str
+        Band names (as in the tables) and row titles.
     ch_names : sequence of str
         Channel names.
+    contrast : str
+        The contrast shown, e.g. ``"trained-untrained"``.
+    subjects : str
+        Which subjects were tested (for the caption).
     title : str
         Figure title (with the data citation).
 
     Returns
     -------
     fig : matplotlib.figure.Figure
-        Rows = bands; columns = layers, then the class-correlation column
-        with its own colour scale.
+        Rows = bands; columns = layers, then the class column with its own scale.
     """
-    maps = np.concatenate(
-        [
-            difference.transpose(2, 0, 1),
-            np.abs(class_correlation).mean(axis=-1).T[:, None, :],
-        ],
-        axis=1,
+    rows = [{"band": band} for band in bands]
+    columns = [{"contrast": contrast, "layer": layer} for layer in layers]
+    values, mask = map_grid(activation, rows, columns, ch_names)
+    class_names = classes["class"].unique()
+    class_values, class_mask = map_grid(
+        classes, rows, [{"class": name} for name in class_names], ch_names
     )
-    columns = [LAYER_TITLES.get(layer, layer) for layer in layers] + ["class |r|"]
+    notes = reliability_notes(reliability, rows, columns)
     return plot_map_grid(
-        maps,
+        np.concatenate([values, np.abs(class_values).mean(axis=1, keepdims=True)], axis=1),
         band_titles,
-        columns,
+        [LAYER_TITLES.get(layer, layer) for layer in layers] + ["class |r|"],
         ch_names,
         title=title,
-        cbar_label="r trained − r untrained",
+        cbar_label=f"r {contrast.replace('-', ' − ')}",
         separate_last_column=True,
         last_column_cbar_label="|r| envelope–class, mean over classes",
         row_label="frequency band",
+        mask=np.concatenate([mask, class_mask.any(axis=1, keepdims=True)], axis=1),
+        notes=np.concatenate([notes, np.full((len(bands), 1), "")], axis=1),
+        footer=statistics_caption(select(activation, {"contrast": contrast}), subjects),
     )
 
 
 def plot_envelope_class(
-    class_correlation: np.ndarray,
-    classes: Sequence[str],
+    statistics: pd.DataFrame,
+    reliability: pd.DataFrame,
+    bands: Sequence[str],
     band_titles: Sequence[str],
     ch_names: Sequence[str],
+    *,
+    subjects: str = "all",
     title: str = "",
 ) -> Figure:
     """Scalp maps of envelope-class correlation per band and class (Fig. 14).
 
     Parameters
     ----------
-    class_correlation : ndarray, shape (n_chans, n_bands, n_classes)
-        Envelope-class correlations.
-    classes : sequence of str
-        Column titles.
-    band_titles : sequence of str
-        Row titles.
+    statistics, reliability : pandas.DataFrame
+        Statistics and reliability tables of the envelope-class maps.
+    bands, band_titles : sequence of str
+        Band names (as in the tables) and row titles.
     ch_names : sequence of str
         Channel names.
+    subjects : str
+        Which subjects were tested (for the caption).
     title : str
         Figure title.
 
     Returns
     -------
     fig : matplotlib.figure.Figure
+        Rows = bands, columns = classes.
     """
+    rows = [{"band": band} for band in bands]
+    columns = [{"class": name} for name in statistics["class"].unique()]
+    values, mask = map_grid(statistics, rows, columns, ch_names)
     return plot_map_grid(
-        class_correlation.transpose(1, 2, 0),
+        values,
         band_titles,
-        list(classes),
+        [column["class"] for column in columns],
         ch_names,
         title=title,
         cbar_label="r (envelope, class)",
         row_label="frequency band",
+        mask=mask,
+        notes=reliability_notes(reliability, rows, columns),
+        footer=statistics_caption(statistics, subjects),
     )

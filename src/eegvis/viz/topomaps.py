@@ -42,6 +42,12 @@ MIN_CHANNELS = 4
 TITLE_CHAR_INCH = 0.1
 #: Approximate width in inches of one character of a colourbar label.
 LABEL_CHAR_INCH = 0.06
+#: Approximate width in inches of one character of a figure footer.
+FOOTER_CHAR_INCH = 0.075
+#: Height in inches of one footer line.
+FOOTER_LINE_INCH = 0.2
+#: How marked (e.g. significant) channels are drawn.
+MASK_STYLE = dict(marker="o", markerfacecolor="k", markeredgecolor="w", linewidth=0, markersize=4)
 
 
 def eeg_info(ch_names: Sequence[str], sfreq: float = 160.0) -> mne.Info:
@@ -142,6 +148,9 @@ def plot_map_grid(
     cmap: str = "RdBu_r",
     row_label: str = "",
     contours: int = 2,
+    mask: np.ndarray | None = None,
+    notes: np.ndarray | None = None,
+    footer: str = "",
 ) -> Figure:
     """Plot a grid of scalp maps with symmetric colour scales.
 
@@ -178,6 +187,13 @@ def plot_map_grid(
         Contour lines per sign, at ``±v * k / (contours + 1)`` for
         ``k = 1, ..., contours`` of the map's colour limit ``v`` (negative
         ones dashed); 0 for none.
+    mask : numpy.ndarray of bool, shape (n_rows, n_columns, n_channels), optional
+        Channels to mark (e.g. significant ones): drawn as white-edged black
+        dots (the ``mask`` of :func:`mne.viz.plot_topomap`).
+    notes : numpy.ndarray of str, shape (n_rows, n_columns), optional
+        A short line under each map, e.g. its split-half reliability.
+    footer : str
+        Text under the grid, e.g. the statistics caption (wrapped to the width).
 
     Returns
     -------
@@ -199,6 +215,11 @@ def plot_map_grid(
     if separate_last_column and shape[1] < 2:
         raise ValueError("separate_last_column needs at least two columns")
     n_rows, n_columns, n_channels = shape
+    mask = np.zeros(shape, dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
+    if mask.shape != shape:
+        raise ValueError(f"mask has shape {mask.shape}; the names give {shape}")
+    if notes is not None and np.shape(notes) != shape[:2]:
+        raise ValueError(f"notes has shape {np.shape(notes)}; expected {shape[:2]}")
     pos, sphere = scalp_positions(eeg_info(ch_names))
     # Column groups with one colour scale each: (columns, colourbar label).
     groups = [(slice(None), cbar_label)]
@@ -207,10 +228,14 @@ def plot_map_grid(
         groups = [(slice(0, -1), cbar_label), (slice(-1, None), last_label)]
     width = CELL_INCH * n_columns + CBAR_INCH * len(groups) + 0.6
     title = _wrap(title, width, TITLE_CHAR_INCH)
+    footer = _wrap(footer, width, FOOTER_CHAR_INCH)
     fig, axes = plt.subplots(
         n_rows,
         n_columns,
-        figsize=(width, CELL_INCH * n_rows + 0.4 + _title_height(title)),
+        figsize=(
+            width,
+            CELL_INCH * n_rows + 0.4 + _title_height(title) + FOOTER_LINE_INCH * _n_lines(footer),
+        ),
         layout="constrained",
         squeeze=False,
     )
@@ -223,10 +248,13 @@ def plot_map_grid(
         for rows in row_groups:
             group_axes, group_values = axes[rows, columns], values[rows, columns]
             limit = symmetric_limit(group_values)
-            for ax, cell in zip(
-                group_axes.ravel(), group_values.reshape(-1, n_channels), strict=True
+            for ax, cell, marked in zip(
+                group_axes.ravel(),
+                group_values.reshape(-1, n_channels),
+                mask[rows, columns].reshape(-1, n_channels),
+                strict=True,
             ):
-                _draw_map(ax, cell, pos, sphere, limit, colormap, contours)
+                _draw_map(ax, cell, pos, sphere, limit, colormap, contours, marked)
             n_spanned = group_axes.shape[0]
             fig.colorbar(
                 ScalarMappable(Normalize(-limit, limit), colormap),
@@ -240,10 +268,15 @@ def plot_map_grid(
         ax.set_title(name, fontsize="medium")
     for ax, name in zip(axes[:, 0], row_names, strict=True):
         ax.set_ylabel(name, fontsize="medium")
+    if notes is not None:
+        for ax, note in zip(axes.ravel(), np.asarray(notes).ravel(), strict=True):
+            ax.set_xlabel(str(note), fontsize="x-small")
     if row_label:
         fig.supylabel(row_label)
     if title:
         fig.suptitle(title)
+    if footer:
+        fig.supxlabel(footer, fontsize="small", ha="left", x=0.01)
     return fig
 
 
@@ -255,12 +288,13 @@ def _draw_map(
     limit: float,
     cmap: Colormap,
     contours: int,
+    marked: np.ndarray,
 ) -> None:
     """Draw one scalp map with colour limits ``(-limit, limit)`` into ``ax``.
 
-    ``data`` has shape (n_channels,), ``pos`` shape (n_channels, 2), ``sphere``
-    shape (4,), as from :func:`scalp_positions`; ``contours`` as in
-    :func:`plot_map_grid`.
+    ``data`` and ``marked`` have shape (n_channels,), ``pos`` shape (n_channels, 2),
+    ``sphere`` shape (4,), as from :func:`scalp_positions`; ``contours`` as in
+    :func:`plot_map_grid`; ``marked`` channels get a dot.
     """
     valid = np.isfinite(data)
     if valid.sum() < MIN_CHANNELS:
@@ -279,6 +313,8 @@ def _draw_map(
         cmap=cmap,
         contours=np.concatenate([-levels[::-1], levels]) if contours else 0,
         sensors=True,
+        mask=marked[valid],
+        mask_params=MASK_STYLE,
     )
     if not valid.all():
         ax.plot(*pos[~valid].T, "x", color=MISSING_COLOUR, markersize=3, markeredgewidth=0.8)
@@ -372,7 +408,12 @@ def plot_channel_frequency(
 
 def _title_height(title: str) -> float:
     """Return the height in inches taken by the lines of the figure title."""
-    return 0.25 * len(title.splitlines())
+    return 0.25 * _n_lines(title)
+
+
+def _n_lines(text: str) -> int:
+    """Return the number of lines of ``text`` (0 for an empty string)."""
+    return len(text.splitlines())
 
 
 def _wrap(text: str, length_inch: float, char_inch: float) -> str:

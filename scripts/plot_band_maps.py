@@ -1,0 +1,24 @@
+"""Scalp maps of a band of the gradient or perturbation maps: every network and contrast."""
+
+import pandas as pd
+
+from eegvis.io import save_figure
+from eegvis.logs import log_to_file
+from eegvis.viz.spectral import ANALYSIS_TITLES, plot_band_maps
+
+log_to_file(snakemake.log[0])
+params = snakemake.params
+band = params.band
+statistics = pd.read_csv(snakemake.input.statistics)
+figure = plot_band_maps(
+    statistics,
+    pd.read_csv(snakemake.input.reliability),
+    snakemake.wildcards.analysis,
+    band,
+    params.contrasts,
+    list(dict.fromkeys(statistics["channel"].astype(str))),
+    subjects=params.subjects,
+    title=f"{ANALYSIS_TITLES[snakemake.wildcards.analysis]}, {band['name']} "
+    f"{band['low']:g}–{band['high']:g} Hz\n{params.data}",
+)
+save_figure(figure, snakemake.output)

@@ -1,0 +1,16 @@
+"""Channel × frequency maps of the gradient or perturbation analysis, per network and class."""
+
+from eegvis.io import save_figure
+from eegvis.logs import log_to_file
+from eegvis.results import load_arrays
+from eegvis.viz.spectral import ANALYSIS_TITLES, plot_spectrum
+
+log_to_file(snakemake.log[0])
+analysis = snakemake.wildcards.analysis
+figure = plot_spectrum(
+    [load_arrays(path) for path in snakemake.input],
+    analysis,
+    title=f"{ANALYSIS_TITLES[analysis]} per channel and frequency (pooled crops)\n"
+    f"{snakemake.params.data}",
+)
+save_figure(figure, snakemake.output)

@@ -1,0 +1,188 @@
+"""Per-subject map families, their statistics and reliability tables, and the figures of them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from eegvis.eegbci import CHANNELS
+from eegvis.map_statistics import (
+    RELIABILITY_COLUMNS,
+    STATISTICS_COLUMNS,
+    envelope_activation_families,
+    envelope_class_families,
+    iteration_reliability_table,
+    spectral_families,
+    statistics_table,
+    subject_reliability_table,
+)
+from eegvis.viz.envelopes import plot_envelope_activation, plot_envelope_class
+from eegvis.viz.spectral import plot_band_maps
+from eegvis.viz.statistics import map_grid
+
+N_SUBJECTS, N_CHANS, N_FREQS = 8, len(CHANNELS), 41
+FREQS = np.linspace(0, 20, N_FREQS)
+SPLITS = np.array(["train"] * 5 + ["valid"] * 3)
+CLASSES = np.array(["left_hand", "right_hand"])
+C3 = CHANNELS.index("C3")
+
+
+def spectral_arrays(rng, model: str, effect: float) -> dict:
+    """Per-subject spectral maps with an effect at C3, 8-12 Hz, class 0 (positive)."""
+    maps = rng.normal(0, 1, (N_SUBJECTS, N_CHANS, N_FREQS, 2))
+    in_band = (FREQS >= 8) & (FREQS <= 12)
+    maps[:, C3, in_band, 0] += effect
+    return {
+        "maps": maps.mean(axis=0),
+        "subject_maps": maps,
+        "iteration_maps": rng.normal(0, 1, (6, N_CHANS, N_FREQS, 2)) + maps.mean(axis=0),
+        "freqs": FREQS,
+        "channels": np.array(CHANNELS),
+        "classes": CLASSES,
+        "subjects": np.arange(1, N_SUBJECTS + 1),
+        "splits": SPLITS,
+        "model": np.array(model),
+    }
+
+
+@pytest.fixture(scope="module")
+def spectral():
+    rng = np.random.default_rng(0)
+    return {
+        "trained": spectral_arrays(rng, "trained", 4.0),
+        "untrained": spectral_arrays(rng, "untrained", 0.0),
+    }
+
+
+BANDS = [{"name": "mu", "low": 8, "high": 12}, {"name": "slow", "low": 1, "high": 4}]
+
+
+def test_spectral_families_are_band_means_with_paired_contrasts(spectral):
+    families = spectral_families("gradient", spectral, BANDS, ["untrained"])
+    labels = [(f.contrast, f.klass) for f in families]
+    assert labels == [
+        (contrast, klass)
+        for contrast in ("trained", "untrained", "trained-untrained")
+        for klass in CLASSES
+    ]
+    trained, untrained, difference = families[0], families[2], families[4]
+    in_band = (FREQS >= 8) & (FREQS <= 12)
+    expected = spectral["trained"]["subject_maps"][:, :, in_band, 0].mean(axis=2)
+    np.testing.assert_allclose(trained.values[:, :, 0], expected)
+    np.testing.assert_allclose(difference.values, trained.values - untrained.values)
+    assert trained.values.shape == (N_SUBJECTS, N_CHANS, len(BANDS))
+    assert trained.bands == ("mu", "slow")
+    (valid,) = [f for f in spectral_families("gradient", spectral, BANDS[:1], [], "valid")][:1]
+    np.testing.assert_array_equal(valid.subjects, [6, 7, 8])
+
+
+def test_statistics_table_finds_the_planted_cell_only(spectral):
+    families = spectral_families("gradient", spectral, BANDS, ["untrained"])
+    table = statistics_table(families, method="tmax", n_permutations=256, alpha=0.05, seed=0)
+    assert list(table.columns) == list(STATISTICS_COLUMNS)
+    assert len(table) == len(families) * N_CHANS * len(BANDS)
+    significant = table[table["significant"]]
+    assert set(significant["channel"]) == {"C3"}
+    assert set(significant["band"]) == {"mu"}
+    assert set(significant["class"]) == {"left_hand"}
+    assert set(significant["contrast"]) == {"trained", "trained-untrained"}
+    assert (table["n_subjects"] == N_SUBJECTS).all() and (table["method"] == "tmax").all()
+    row = table[(table["contrast"] == "trained") & (table["channel"] == "C3")].iloc[0]
+    values = families[0].values[:, C3, 0]
+    assert row["mean"] == pytest.approx(values.mean())
+    assert row["t"] == pytest.approx(values.mean() / values.std(ddof=1) * np.sqrt(N_SUBJECTS))
+
+
+def test_reliability_tables(spectral):
+    families = spectral_families("perturbation", spectral, BANDS, ["untrained"])
+    table = subject_reliability_table(families)
+    assert list(table.columns) == list(RELIABILITY_COLUMNS)
+    assert (table["split"] == "subjects").all() and (table["n"] == N_SUBJECTS).all()
+    family = families[0]
+    halves = family.values[0::2, :, 0].mean(axis=0), family.values[1::2, :, 0].mean(axis=0)
+    first = table.iloc[0]
+    assert first["r"] == pytest.approx(np.corrcoef(*halves)[0, 1])
+    assert first["r_spearman_brown"] == pytest.approx(2 * first["r"] / (1 + first["r"]))
+    iterations = iteration_reliability_table(spectral, BANDS)
+    assert (iterations["split"] == "iterations").all() and (iterations["n"] == 6).all()
+    assert len(iterations) == 2 * len(BANDS) * len(CLASSES)
+
+
+def envelope_arrays(rng, model: str, layers: list[str], bands: list[str]) -> dict:
+    arrays = {
+        "model": np.array(model),
+        "layers": np.array(layers),
+        "channels": np.array(CHANNELS),
+        "bands": np.array(bands),
+        "subjects": np.arange(1, N_SUBJECTS + 1),
+        "splits": SPLITS,
+    }
+    for layer in layers:
+        arrays[f"subject_corr/{layer}"] = rng.normal(0, 0.1, (N_SUBJECTS, N_CHANS, len(bands), 5))
+    return arrays
+
+
+def test_envelope_families_and_figures(tmp_path):
+    rng = np.random.default_rng(1)
+    layers, bands = ["pool_nonlin", "conv_classifier"], ["alpha", "beta"]
+    results = {name: envelope_arrays(rng, name, layers, bands) for name in ("trained", "untrained")}
+    results["trained"]["subject_corr/pool_nonlin"][:, C3, 0] += 0.5
+    families = envelope_activation_families(results, ["untrained"])
+    assert [(f.contrast, f.layer) for f in families] == [
+        (c, layer) for layer in layers for c in ("trained", "untrained", "trained-untrained")
+    ]
+    np.testing.assert_allclose(
+        families[0].values, results["trained"]["subject_corr/pool_nonlin"].mean(axis=-1)
+    )
+    activation = statistics_table(families, n_permutations=256)
+    classes_arrays = {
+        "subject_corr": rng.normal(0, 0.1, (N_SUBJECTS, N_CHANS, len(bands), 2)),
+        "channels": np.array(CHANNELS),
+        "bands": np.array(bands),
+        "classes": CLASSES,
+        "subjects": np.arange(1, N_SUBJECTS + 1),
+        "splits": SPLITS,
+    }
+    class_families = envelope_class_families(classes_arrays)
+    assert [f.klass for f in class_families] == list(CLASSES)
+    classes = statistics_table(class_families, n_permutations=256)
+    values, mask = map_grid(
+        activation,
+        [{"band": b} for b in bands],
+        [{"contrast": "trained-untrained", "layer": layer} for layer in layers],
+        CHANNELS,
+    )
+    assert mask[0, 0, C3] and mask.sum() == 1
+    reliability = subject_reliability_table(families)
+    figure = plot_envelope_activation(
+        activation, classes, reliability, layers, bands, ["alpha 7-13", "beta 13-31"], CHANNELS
+    )
+    footer = figure.get_supxlabel()
+    assert f"n = {N_SUBJECTS} subjects" in footer and "α = 0.05" in footer
+    labels = [ax.get_xlabel() for ax in figure.axes if ax.get_xlabel()]
+    assert any(label.startswith("split-half r = ") for label in labels)
+    figure.savefig(tmp_path / "activation.png")
+    plot_envelope_class(
+        classes, subject_reliability_table(class_families), bands, bands, CHANNELS
+    ).savefig(tmp_path / "classes.png")
+
+
+def test_band_figure_marks_significant_channels(spectral, tmp_path):
+    families = spectral_families("perturbation", spectral, BANDS, ["untrained"])
+    statistics = statistics_table(families, n_permutations=256)
+    reliability = pd.concat(
+        [subject_reliability_table(families), iteration_reliability_table(spectral, BANDS)]
+    )
+    figure = plot_band_maps(
+        statistics,
+        reliability,
+        "perturbation",
+        BANDS[0],
+        ["trained", "untrained", "trained-untrained"],
+        CHANNELS,
+    )
+    labels = [ax.get_xlabel() for ax in figure.axes if ax.get_xlabel()]
+    assert len(labels) == 6 and all("iterations r = " in label for label in labels[:4])
+    assert "sign flips" in figure.get_supxlabel()
+    figure.savefig(tmp_path / "band.png")

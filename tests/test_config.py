@@ -41,7 +41,7 @@ def test_shipped_configs_are_valid(path):
 
 
 def test_statistics_need_two_subjects(demo_config):
-    demo_config["subjects"]["valid"] = [5]
+    demo_config["subjects"]["valid"] = [10]
     demo_config["statistics"] = {"subjects": "valid"}
     with pytest.raises(ConfigError, match=r"statistics\.subjects: 'valid' selects 1 subject"):
         check_config(_validated(demo_config))
@@ -64,8 +64,8 @@ def test_physionet_config_is_the_seed_setup():
 
 
 def test_overlapping_splits_are_named(demo_config):
-    demo_config["subjects"]["valid"] = [4, 5]
-    with pytest.raises(ConfigError, match=r"subjects\.train and subjects\.valid overlap in \[4\]"):
+    demo_config["subjects"]["valid"] = [6, 7]
+    with pytest.raises(ConfigError, match=r"subjects\.train and subjects\.valid overlap in \[6\]"):
         check_config(_validated(demo_config))
 
 

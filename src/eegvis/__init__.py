@@ -12,7 +12,11 @@ a notebook as well as from the workflow's scripts.
   :mod:`eegvis.model_io`.
 - Analyses: :mod:`eegvis.envelopes`, :mod:`eegvis.correlation`,
   :mod:`eegvis.envelope_activation` (paper Fig. 15/14),
-  :mod:`eegvis.perturbation` (amplitude perturbation).
+  :mod:`eegvis.perturbation` (amplitude perturbation),
+  :mod:`eegvis.gradients` (amplitude gradients).
+- Inference: :mod:`eegvis.statistics` (one-sample tests across subjects),
+  :mod:`eegvis.reliability` (split-half reliability),
+  :mod:`eegvis.map_statistics` (every analysis's maps as test families).
 - Output: :mod:`eegvis.results`, :mod:`eegvis.viz`, :mod:`eegvis.provenance`.
 """
 

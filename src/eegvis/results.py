@@ -81,38 +81,6 @@ def envelope_activation_table(files: Sequence[Mapping[str, np.ndarray]]) -> pd.D
     return pd.concat(frames, ignore_index=True)
 
 
-def trained_minus_untrained(
-    trained: Mapping[str, np.ndarray], untrained: Mapping[str, np.ndarray]
-) -> np.ndarray:
-    """Mean-over-units correlation, trained minus untrained, averaged over subjects.
-
-    The paper's Fig. 15 quantity: per subject and layer, the mean over the
-    layer's units of each (channel, band) correlation; the untrained
-    network's value is subtracted from the trained one's; the difference is
-    averaged across subjects. Units or subjects with NaN (constant signals) are
-    left out of the means.
-
-    Parameters
-    ----------
-    trained, untrained : mapping
-        Arrays as from :func:`envelope_activation_arrays` of the two models.
-
-    Returns
-    -------
-    difference : ndarray, shape (n_layers, n_chans, n_bands)
-        In the order of ``trained["layers"]``.
-    """
-    if not np.array_equal(trained["layers"], untrained["layers"]):
-        raise ValueError("trained and untrained results cover different layers")
-    differences = []
-    for layer in trained["layers"]:
-        per_model = [
-            np.nanmean(arrays[f"subject_corr/{layer}"], axis=-1) for arrays in (trained, untrained)
-        ]
-        differences.append(np.nanmean(per_model[0] - per_model[1], axis=0))
-    return np.stack(differences)
-
-
 def tidy_table(
     values: np.ndarray, axes: Mapping[str, Sequence], value_name: str = "correlation"
 ) -> pd.DataFrame:

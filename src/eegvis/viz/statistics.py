@@ -149,7 +149,7 @@ def statistics_caption(statistics: pd.DataFrame, subjects: str) -> str:
     n_permutations = _single(statistics, "n_permutations")
     return (
         f"Mean over n = {n_subjects} subjects ({subjects}); {METHOD_DESCRIPTIONS[method]} "
-        f"({n_permutations} sign flips), α = {alpha:g}; dots: significant channels. "
+        f"({n_permutations} sign flips), α = {alpha:g}; circles: significant channels. "
         "Under each map: split-half reliability (odd vs even subjects, r across channels)."
     )
 

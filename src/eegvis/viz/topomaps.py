@@ -188,8 +188,9 @@ def plot_map_grid(
         ``k = 1, ..., contours`` of the map's colour limit ``v`` (negative
         ones dashed); 0 for none.
     mask : numpy.ndarray of bool, shape (n_rows, n_columns, n_channels), optional
-        Channels to mark (e.g. significant ones): drawn as white-edged black
-        dots (the ``mask`` of :func:`mne.viz.plot_topomap`).
+        Channels to mark (e.g. significant ones): drawn as white circles with a
+        black edge (the ``mask`` of :func:`mne.viz.plot_topomap`); the other
+        sensors are small black points.
     notes : numpy.ndarray of str, shape (n_rows, n_columns), optional
         A short line under each map, e.g. its split-half reliability.
     footer : str

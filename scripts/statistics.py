@@ -6,6 +6,7 @@ import pandas as pd
 from eegvis.io import atomic_output
 from eegvis.logs import log_to_file
 from eegvis.map_statistics import (
+    attribution_results,
     envelope_activation_families,
     envelope_class_families,
     iteration_reliability_table,
@@ -27,6 +28,8 @@ elif analysis == "envelope_activation":
         results, snakemake.params.controls, settings["subjects"]
     )
 else:
+    if analysis == "attribution":  # computed from the gradient results
+        results = attribution_results(results)
     families = spectral_families(
         analysis, results, snakemake.params.bands, snakemake.params.controls, settings["subjects"]
     )

@@ -284,3 +284,22 @@ def test_cuda_matches_cpu():
     cuda, _ = amplitude_gradients(model.cuda(), X, SFREQ, batch_size=4, strip_log_softmax=True)
     assert next(model.parameters()).is_cuda
     np.testing.assert_allclose(cuda, cpu, rtol=0, atol=1e-5 * np.abs(cpu).max())
+
+
+def test_class_amplitude_difference_matches_numpy_and_is_nan_for_missing_class():
+    from eegvis.gradients import class_amplitude_difference
+
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(12, 3, 20))
+    y = np.array([0, 1, 2] * 4)
+    difference = class_amplitude_difference(X, y, 3)
+    amplitudes = np.abs(np.fft.rfft(X, axis=-1))
+    expected = amplitudes[y == 1].mean(axis=0) - amplitudes[y != 1].mean(axis=0)
+    np.testing.assert_allclose(difference[..., 1], expected, rtol=1e-12)
+    assert difference.shape == (3, 11, 3)
+    missing = class_amplitude_difference(X[y < 2], y[y < 2], 3)
+    assert np.isnan(missing[..., 2]).all() and np.isfinite(missing[..., :2]).all()
+    # two classes: the differences are opposite
+    np.testing.assert_allclose(missing[..., 0], -missing[..., 1])
+    with pytest.raises(ValueError, match="labels"):
+        class_amplitude_difference(X, y + 1, 3)

@@ -352,7 +352,12 @@ def test_gpu_rules_asked_slurm_for_a_gpu(cluster, runs):
         details = cluster.run("scontrol", "show", "job", job_id).stdout
         tres = re.search(r"\bTRES=(\S+)", details).group(1)
         gpus = re.findall(r"\b(Tres\w*=\S*gpu\S*)", details)  # TresPerJob=gres:gpu:1
-        wants_gpu = folder in ("rule_train_model", "rule_envelope_activation", "rule_perturbation")
+        wants_gpu = folder in (
+            "rule_train_model",
+            "rule_envelope_activation",
+            "rule_perturbation",
+            "rule_gradient",
+        )
         assert bool(gpus) == wants_gpu, (folder, details)
         if folder == "rule_train_model":
             assert any(gpu.endswith("gpu:1") for gpu in gpus), details

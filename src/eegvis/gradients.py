@@ -173,3 +173,50 @@ def _batch_gradients(model: nn.Module, x: torch.Tensor, dtype: torch.dtype) -> t
         )
         per_class.append(gradient.double())
     return torch.stack(per_class, dim=-1)
+
+
+def class_amplitude_difference(X: np.ndarray, y: np.ndarray, n_classes: int) -> np.ndarray:
+    """Mean spectral amplitude of each class's crops minus that of the other classes' crops.
+
+    Multiplied by the mean amplitude gradient of class ``k``, this is the
+    first-order change of class ``k``'s prediction that the class difference
+    in amplitude at each (channel, frequency) produces: the gradient
+    *attribution* of the workflow, a map that is zero in expectation wherever
+    the data hold no class difference, whatever the network.
+
+    Parameters
+    ----------
+    X : numpy.ndarray, shape (n_examples, n_chans, n_times)
+        Crops.
+    y : numpy.ndarray of int, shape (n_examples,)
+        Class of each crop, in ``0 .. n_classes - 1``.
+    n_classes : int
+        Number of classes.
+
+    Returns
+    -------
+    difference : numpy.ndarray, shape (n_chans, n_freqs, n_classes)
+        ``mean |rfft(x)|`` over the crops of class ``k`` minus the mean over
+        all other crops, float64 (``numpy.fft.rfft``, unnormalized); NaN for a
+        class without crops (or when all crops are of one class).
+
+    Raises
+    ------
+    ValueError
+        If the shapes disagree or a label is out of range.
+    """
+    X, y = np.asarray(X), np.asarray(y)
+    if X.ndim != 3 or y.shape != (X.shape[0],):
+        raise ValueError(
+            f"X must have shape (n_examples, n_chans, n_times) and y (n_examples,), "
+            f"got {X.shape} and {y.shape}"
+        )
+    if y.size and (y.min() < 0 or y.max() >= n_classes):
+        raise ValueError(f"labels must lie in 0..{n_classes - 1}, got {np.unique(y)}")
+    amplitudes = np.abs(np.fft.rfft(X.astype(np.float64), axis=-1))
+    difference = np.full((*amplitudes.shape[1:], n_classes), np.nan)
+    for k in range(n_classes):
+        inside = y == k
+        if inside.any() and not inside.all():
+            difference[..., k] = amplitudes[inside].mean(axis=0) - amplitudes[~inside].mean(axis=0)
+    return difference

@@ -258,6 +258,41 @@ def spectral_families(
     return families
 
 
+def attribution_results(
+    results: Mapping[str, Mapping[str, np.ndarray]],
+) -> dict[str, dict[str, np.ndarray]]:
+    """Gradient results whose per-subject maps are the gradient attribution.
+
+    Per subject, the mean amplitude gradient of class ``k`` times the class
+    difference of the mean amplitude (``subject_amplitude_differences``, see
+    :func:`eegvis.gradients.class_amplitude_difference`): the first-order
+    change of class ``k``'s prediction due to the amplitude difference between
+    class ``k``'s crops and the others at each (channel, frequency). Where the
+    data hold no class difference the difference is symmetric around zero
+    whatever the network (the labels could be exchanged), so the sign-flip
+    test across subjects is calibrated for any network; the plain gradient of a
+    fixed network is not zero-mean under that null (every subject sees the
+    same network).
+
+    Parameters
+    ----------
+    results : mapping of str to mapping
+        Gradient arrays per network.
+
+    Returns
+    -------
+    results : dict of str to dict
+        The same arrays, ``subject_maps`` replaced by the attribution.
+    """
+    return {
+        name: {
+            **arrays,
+            "subject_maps": arrays["subject_maps"] * arrays["subject_amplitude_differences"],
+        }
+        for name, arrays in results.items()
+    }
+
+
 def statistics_table(
     families: Sequence[MapFamily],
     *,

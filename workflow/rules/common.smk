@@ -35,7 +35,7 @@ MODELS = ["trained", *config["controls"]]
 CONTROLS = config["controls"]
 # Per-subject split, recorded in every per-subject map.
 SPLITS = {subject: split for split in ("train", "valid") for subject in config["subjects"][split]}
-ANALYSES = ["envelope_activation", "envelope_class", "gradient", "perturbation"]
+ANALYSES = ["envelope_activation", "envelope_class", "gradient", "attribution", "perturbation"]
 
 
 def raw_files(wildcards):
@@ -50,6 +50,11 @@ MAP_BANDS = {
     "perturbation": {band["name"]: band for band in config["perturbation"]["bands"]},
     "gradient": {band["name"]: band for band in config["gradient"]["bands"]},
 }
+# The gradient attribution is computed from the gradient results, on their bands.
+MAP_BANDS["attribution"] = MAP_BANDS["gradient"]
+RESULT_FOLDER = {"attribution": "gradient"}
+# Analyses with their own result files per network (channel x frequency x class).
+SPECTRAL = ["gradient", "perturbation"]
 
 
 wildcard_constraints:
@@ -85,7 +90,8 @@ def analysis_results(wildcards):
     """The result files one analysis's statistics are computed from."""
     if wildcards.analysis == "envelope_class":
         return {"envelope_class": f"{RESULTS}/envelope_class/correlations.npz"}
-    return {model: f"{RESULTS}/{wildcards.analysis}/{model}.npz" for model in MODELS}
+    folder = RESULT_FOLDER.get(wildcards.analysis, wildcards.analysis)
+    return {model: f"{RESULTS}/{folder}/{model}.npz" for model in MODELS}
 
 
 def map_bands(wildcards):
@@ -110,23 +116,22 @@ def final_outputs():
         f"{RESULTS}/envelope_class/correlations.csv",
         *expand(f"{RESULTS}/figures/envelope_activation.{{ext}}", ext=["png", "pdf"]),
         *expand(f"{RESULTS}/figures/envelope_class.{{ext}}", ext=["png", "pdf"]),
-        *expand(f"{RESULTS}/{{analysis}}/{{model}}.csv", analysis=MAP_BANDS, model=MODELS),
+        *expand(f"{RESULTS}/{{analysis}}/{{model}}.csv", analysis=SPECTRAL, model=MODELS),
         *expand(
             f"{RESULTS}/figures/{{analysis}}_spectrum.{{ext}}",
-            analysis=MAP_BANDS,
-            ext=["png", "pdf"],
-        ),
-        *expand(
-            f"{RESULTS}/figures/gradient_{{band}}.{{ext}}",
-            band=MAP_BANDS["gradient"],
+            analysis=SPECTRAL,
             ext=["png", "pdf"],
         ),
         f"{RESULTS}/reliability.csv",
     ]
-    if config["perturbation"]["kind"] != "phase":  # phase shifts are shared by all channels
+    # Phase perturbations are shared by all channels: no scalp maps.
+    mapped = [
+        a for a in MAP_BANDS if a != "perturbation" or config["perturbation"]["kind"] != "phase"
+    ]
+    for analysis in mapped:
         outputs += expand(
-            f"{RESULTS}/figures/perturbation_{{band}}.{{ext}}",
-            band=MAP_BANDS["perturbation"],
+            f"{RESULTS}/figures/{analysis}_{{band}}.{{ext}}",
+            band=MAP_BANDS[analysis],
             ext=["png", "pdf"],
         )
     if SOURCE == "synthetic":

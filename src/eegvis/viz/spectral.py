@@ -21,11 +21,13 @@ from eegvis.viz.topomaps import plot_channel_frequency, plot_map_grid
 ANALYSIS_TITLES = {
     "gradient": "Amplitude gradient",
     "perturbation": "Amplitude-perturbation correlation",
+    "attribution": "Gradient attribution (gradient × class amplitude difference)",
 }
 #: Colour-bar label of each analysis.
 VALUE_LABELS = {
     "gradient": "∂ prediction / ∂ amplitude (mean over crops)",
     "perturbation": "r (amplitude change, prediction change)",
+    "attribution": "prediction change from the class amplitude difference",
 }
 
 
@@ -46,7 +48,7 @@ def plot_band_maps(
     ----------
     statistics, reliability : pandas.DataFrame
         Statistics and reliability tables of the analysis.
-    analysis : {"gradient", "perturbation"}
+    analysis : {"gradient", "attribution", "perturbation"}
         Which analysis (for the colour-bar label).
     band : mapping
         ``{name, low, high}`` of the band shown.

@@ -171,3 +171,17 @@ def test_perturbation_map_of_trained_network_shows_planted_effect(demo, planted)
     assert len(table) == n_rows * 11  # pooled training crops, then each of 10 subjects
     assert list(table["subject"].unique()) == ["train", *map(str, range(1, 11))]
     assert list(arrays["splits"]) == ["train"] * 6 + ["valid"] * 4
+
+
+def test_gradient_attribution_is_significant_around_the_planted_sources(demo, planted):
+    # The planted sources spread over the scalp (Gaussian, sigma 3.5 cm), so tiny but
+    # real differences reach F3 or P3; far from both sources there are none.
+    far = {"Fp1", "Fpz", "Fp2", "AF7", "AF8", "O1", "Oz", "O2", "Iz", "PO7", "PO8"}
+    table = statistics(demo, "attribution")
+    trained = table[table["contrast"] == "trained"]
+    for klass in ("left_hand", "right_hand"):
+        rows = trained[trained["class"] == klass]
+        channels = set(rows[rows["significant"]]["channel"])
+        assert {"C3", "C4"} <= channels and not channels & far
+        # both hemispheres' planted differences add evidence for the right class
+        assert set(rows.nlargest(2, "mean")["channel"]) == {"C3", "C4"}

@@ -9,7 +9,7 @@ from eegvis.logs import log_to_file
 log = log_to_file(snakemake.log[0])
 window = snakemake.params.epochs
 filtered = bandpassed_trials(
-    snakemake.input,
+    snakemake.params.recordings,
     snakemake.params.runs,
     classes=window["classes"],
     tmin=window["tmin"],

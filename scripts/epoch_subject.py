@@ -8,10 +8,10 @@ from eegvis.logs import log_to_file
 log_to_file(snakemake.log[0])
 window = snakemake.params.epochs
 if snakemake.params.verify_checksums:
-    verify_checksums(snakemake.input)
+    verify_checksums(snakemake.params.recordings)
 epochs, summary = epoch_subject(
     int(snakemake.wildcards.subject),
-    snakemake.input,
+    snakemake.params.recordings,
     snakemake.params.runs,
     classes=window["classes"],
     tmin=window["tmin"],

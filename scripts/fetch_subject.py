@@ -1,4 +1,8 @@
-"""Download (or, for the synthetic dataset, generate) one subject's EDF files."""
+"""Download (or, for the synthetic dataset, generate) one subject's EDF files.
+
+Downloaded files are verified and recorded in a small JSON file, the job's only output
+(so that Snakemake never deletes real recordings when it reruns this job).
+"""
 
 from eegvis.logs import log_to_file
 
@@ -7,11 +11,14 @@ subject = int(snakemake.wildcards.subject)
 params = snakemake.params
 
 if params.source == "eegbci":
-    from eegvis.download import fetch_subject
+    from eegvis.download import fetch_subject, sha256
+    from eegvis.io import write_json
 
-    fetch_subject(subject, params.runs, params.data_dir, params.base_url)
+    paths = fetch_subject(subject, params.runs, params.data_dir, params.base_url)
+    files = {path.as_posix(): sha256(path) for path in paths}
+    write_json(snakemake.output[0], {"subject": subject, "sha256": files})
 else:
     from eegvis.synthetic import write_subject
 
-    write_subject(subject, params.runs, params.root, params.seed, planted=params.planted)
-log.info("Subject %d: %d recordings ready", subject, len(snakemake.output))
+    paths = write_subject(subject, params.runs, params.root, params.seed, planted=params.planted)
+log.info("Subject %d: %d recordings ready", subject, len(paths))

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+from pathlib import Path
 
 import pandas as pd
 import yaml
@@ -53,6 +55,41 @@ def test_real_download_and_epoching_through_snakemake(
     assert "verified against MNE's checksums" in log
     again = run_snakemake(workflow_dir, summary_csv, "-n", "--configfile", str(path))
     assert "Nothing to be done" in again.stdout + again.stderr
+
+
+def test_rerunning_the_download_never_deletes_recordings(workflow_dir, tmp_path, eegbci_dir):
+    # Snakemake deletes a job's outputs before it reruns the job, so real recordings
+    # (pre-staged, shared between configs, perhaps the only copy) must not be outputs.
+    root = dataset_root(tmp_path / "data")
+    for subject in ("S001", "S002"):
+        shutil.copytree(eegbci_dir / subject, root / subject)
+    config = yaml.safe_load((REPO / "config" / "physionet.yaml").read_text())
+    config["name"] = "staged"
+    closed_port = "http://127.0.0.1:9/files/eegmmidb/1.0.0/"  # any download would fail
+    config["dataset"].update(data_dir=str(tmp_path / "data"), base_url=closed_port)
+    config["subjects"] = {"train": [1], "valid": [2]}
+    path = write_config(workflow_dir, config)
+    target = "results/staged/epochs/summary.csv"
+    run_snakemake(workflow_dir, target, "--cores", "2", "--configfile", str(path))
+    record = json.loads((workflow_dir / "results/staged/raw/S001_verified.json").read_text())
+    assert sorted(Path(name).name for name in record["sha256"]) == [
+        "S001R04.edf",
+        "S001R08.edf",
+        "S001R12.edf",
+    ]
+    again = run_snakemake(
+        workflow_dir,
+        target,
+        "--cores",
+        "2",
+        "--configfile",
+        str(path),
+        "--forcerun",
+        "fetch_subject",
+    )
+    assert "fetch_subject" in again.stdout + again.stderr
+    for name in sorted((eegbci_dir / "S001").glob("*.edf")):
+        assert (root / "S001" / name.name).read_bytes() == name.read_bytes()
 
 
 def test_synthetic_dataset_through_snakemake(workflow_dir):

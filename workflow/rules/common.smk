@@ -43,6 +43,23 @@ def raw_files(wildcards):
     return expand(RAW_PATTERN, subject=wildcards.subject, run=RUNS)
 
 
+# Real recordings are never a job's output: Snakemake deletes the outputs of a job
+# it reruns, and these files may be pre-staged, shared between configs or read-only.
+# Their download job writes a record of the verified files instead.
+FETCHED = (
+    f"{RESULTS}/raw/S{{subject}}_verified.json"
+    if SOURCE == "eegbci"
+    else expand(RAW_PATTERN, run=RUNS, allow_missing=True)
+)
+
+
+def recordings_ready(wildcards):
+    """What a subject's epoching waits for: the synthetic EDF files or the download record."""
+    if SOURCE == "eegbci":
+        return FETCHED.format(subject=wildcards.subject)
+    return raw_files(wildcards)
+
+
 BAND_NAMES = [band["name"] for band in config["bands"]]
 BAND_EDGES = [(band["low"], band["high"]) for band in config["bands"]]
 BAND_TITLES = [band_title(band["name"], band["low"], band["high"]) for band in config["bands"]]

@@ -3,7 +3,7 @@
 
 rule fetch_subject:
     output:
-        expand(RAW_PATTERN, run=RUNS, allow_missing=True),
+        FETCHED,
     log:
         f"{LOGS}/fetch_subject/S{{subject}}.log",
     benchmark:
@@ -18,7 +18,8 @@ rule fetch_subject:
         runs=RUNS,
         data_dir=config["dataset"]["data_dir"],
         base_url=config["dataset"]["base_url"],
-        root=lambda wildcards, output: Path(output[0]).parents[1],
+        root=RAW_DIR,
+        recordings=raw_files,
         seed=config["dataset"]["seed"],
         planted=config["dataset"]["planted_effect"],
     script:
@@ -40,7 +41,7 @@ rule describe_planted_effect:
 
 rule epoch_subject:
     input:
-        raw_files,
+        recordings_ready,
     output:
         epochs=f"{RESULTS}/epochs/sub-{{subject}}_epo.fif",
         summary=f"{RESULTS}/epochs/sub-{{subject}}.json",
@@ -54,6 +55,7 @@ rule epoch_subject:
         mem_mb=2000,
         runtime=10,
     params:
+        recordings=raw_files,
         runs=RUNS,
         epochs=config["epochs"],
         verify_checksums=SOURCE == "eegbci",

@@ -3,7 +3,7 @@
 
 rule bandpass_subject:
     input:
-        raw_files,
+        recordings_ready,
     output:
         f"{RESULTS}/bandpassed/sub-{{subject}}.npy",
     log:
@@ -16,6 +16,7 @@ rule bandpass_subject:
         mem_mb=2000,
         runtime=10,
     params:
+        recordings=raw_files,
         runs=RUNS,
         epochs=config["epochs"],
         bands=BAND_EDGES,

@@ -53,6 +53,11 @@ FETCHED = (
 )
 
 
+def synthetic_root(wildcards, output):
+    """Folder the synthetic generator writes ``SXXX/SXXXRYY.edf`` into (unused for eegbci)."""
+    return Path(output[0]).parents[1].as_posix()
+
+
 def recordings_ready(wildcards):
     """What a subject's epoching waits for: the synthetic EDF files or the download record."""
     if SOURCE == "eegbci":

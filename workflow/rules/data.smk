@@ -18,7 +18,7 @@ rule fetch_subject:
         runs=RUNS,
         data_dir=config["dataset"]["data_dir"],
         base_url=config["dataset"]["base_url"],
-        root=RAW_DIR,
+        root=synthetic_root,
         recordings=raw_files,
         seed=config["dataset"]["seed"],
         planted=config["dataset"]["planted_effect"],

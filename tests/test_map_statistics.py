@@ -186,3 +186,17 @@ def test_band_figure_marks_significant_channels(spectral, tmp_path):
     assert len(labels) == 6 and all("iterations r = " in label for label in labels[:4])
     assert "sign flips" in figure.get_supxlabel()
     figure.savefig(tmp_path / "band.png")
+
+
+def test_cluster_method_on_real_channel_adjacency(spectral):
+    import mne
+
+    from eegvis.viz.topomaps import eeg_info
+
+    adjacency, names = mne.channels.find_ch_adjacency(eeg_info(CHANNELS), "eeg")
+    assert list(names) == list(CHANNELS)
+    families = spectral_families("gradient", spectral, BANDS, ["untrained"])[:1]
+    table = statistics_table(families, method="cluster", n_permutations=256, adjacency=adjacency)
+    assert (table["method"] == "cluster").all()
+    found = table[table["significant"]]
+    assert "C3" in set(found["channel"]) and set(found["band"]) == {"mu"}

@@ -87,14 +87,21 @@ def test_report_has_every_figure_with_its_caption(report):
     by_name = {entry["filename"]: entry for entry in results.values()}
     figures = sorted(path.name for path in (report["results"] / "figures").glob("*.png"))
     assert len(figures) >= 5, figures
-    assert set(by_name) == set(figures)
+    analyses = ["envelope_activation", "envelope_class", "gradient", "attribution", "perturbation"]
+    tables = {"reliability.csv", *(f"{analysis}.csv" for analysis in analyses)}
+    assert set(by_name) == set(figures) | tables
     captions = {_text(entry["caption"]) for entry in by_name.values()}
     for caption_file in sorted(CAPTIONS.glob("*.rst")):
         if caption_file.name == "workflow.rst":
             continue
         first_line = " ".join(caption_file.read_text().split("\n", 1)[0].split())
         assert any(first_line in caption for caption in captions), caption_file.name
+    for name in tables:  # the statistics and reliability tables, embedded
+        assert by_name[name]["data_uri"].startswith("data:"), name
+        assert len(by_name[name]["data_uri"]) > 1_000, name
     for name, entry in by_name.items():
+        if name in tables:
+            continue
         uri = entry["data_uri"]
         assert uri.startswith("data:image/png;") and ";base64," in uri, (name, uri[:80])
         assert len(uri) > 10_000, name  # the image itself, not a reference to it

@@ -44,7 +44,12 @@ PACKAGES = (
 )
 
 #: Config keys (section, key) that seed a random number generator.
-SEED_KEYS = (("dataset", "seed"), ("training", "seed"), ("perturbation", "seed"))
+SEED_KEYS = (
+    ("dataset", "seed"),
+    ("training", "seed"),
+    ("perturbation", "seed"),
+    ("statistics", "seed"),
+)
 
 #: Environment variables that change thread counts or numerics.
 THREAD_VARIABLES = (
@@ -127,7 +132,7 @@ def seeds(config: Mapping[str, Any]) -> dict[str, int | None]:
     -------
     seeds : dict of str to int or None
         E.g. ``{"dataset.seed": 0, "training.seed": 20170629,
-        "perturbation.seed": 0}``; ``None`` for a missing key.
+        "perturbation.seed": 0, "statistics.seed": 0}``; ``None`` for a missing key.
     """
     return {f"{section}.{key}": config.get(section, {}).get(key) for section, key in SEED_KEYS}
 

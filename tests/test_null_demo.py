@@ -30,6 +30,8 @@ def null_demo(tmp_path_factory):
     config["name"] = "null"
     config["dataset"]["planted_effect"] = False
     config["controls"] = ["untrained", "shuffled"]
+    config["training"]["epochs"] = 6  # enough to fit noise in the training trials
+    config["perturbation"]["n_iterations"] = 4
     path = write_config(target, config)
     run_snakemake(target, "--cores", "2", "--configfile", str(path))
     return target / "results" / "null"

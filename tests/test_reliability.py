@@ -426,8 +426,9 @@ def failed_jobs(output: str) -> set[str]:
 
 def test_bad_eegbci_files_fail_their_own_jobs_only(workflow_dir, tmp_path, eegbci_dir):
     """Through the real download/verify path: a truncated and a header-corrupted pre-staged
-    file fail epoching with ChecksumError; a download whose checksum does not match fails
-    its fetch job; the good subject finishes (--keep-going)."""
+    file fail their download job (which verifies pre-staged files) with ChecksumError; a
+    download whose checksum does not match fails its fetch job too; the good subject
+    finishes (--keep-going), and the bad files are left where they were staged."""
     site = tmp_path / "site" / "files" / "eegmmidb" / "1.0.0"
     for subject in (1, 3):
         name = f"S{subject:03d}/S{subject:03d}R04.edf"
@@ -458,15 +459,17 @@ def test_bad_eegbci_files_fail_their_own_jobs_only(workflow_dir, tmp_path, eegbc
     assert (epochs / "sub-001.json").exists() and (epochs / "sub-001_epo.fif").exists()
     # Each failure names the file and the problem, in the job's log and in Snakemake's output.
     for subject in (2, 4):
-        log = text(logs / "epoch_subject" / f"sub-{subject:03d}.log")
+        log = text(logs / "fetch_subject" / f"S{subject:03d}.log")
         assert "ChecksumError" in log
         assert f"S{subject:03d}R04.edf: SHA-256" in log and "does not match" in log
         assert f"S{subject:03d}R04.edf: SHA-256" in output
+        assert (root / f"S{subject:03d}" / f"S{subject:03d}R04.edf").exists()  # not deleted
+        assert not (results / "raw" / f"S{subject:03d}_verified.json").exists()
     fetch_log = text(logs / "fetch_subject" / "S003.log")
     assert "DownloadError" in fetch_log and "S003/S003R04.edf" in fetch_log
     assert "hash" in fetch_log.lower()
-    assert failed_jobs(output) == {"epoch_subject", "fetch_subject"}
-    assert "results/bad/logs/epoch_subject/sub-002.log" in output
+    assert failed_jobs(output) == {"fetch_subject"}
+    assert "results/bad/logs/fetch_subject/S002.log" in output
     # Nothing that looks complete: no outputs of failed jobs, no downloaded bad file.
     for subject in (2, 3, 4):
         assert not (epochs / f"sub-{subject:03d}.json").exists()

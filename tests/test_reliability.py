@@ -242,6 +242,7 @@ def test_provenance_file_of_the_workflow(reference):
         "dataset.seed": 20170629,
         "training.seed": 20170629,
         "perturbation.seed": 0,
+        "statistics.seed": 0,
     }
     assert provenance["packages"]["torch"] == torch.__version__
     assert provenance["packages"]["numpy"] == np.__version__

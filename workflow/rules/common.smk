@@ -31,8 +31,8 @@ RAW_DIR = (
 RAW_PATTERN = f"{RAW_DIR}/S{{subject}}/S{{subject}}R{{run:02d}}.edf"
 
 
-MODELS = ["trained", *config["controls"]]
 CONTROLS = config["controls"]
+MODELS = ["trained", *CONTROLS]
 # Per-subject split, recorded in every per-subject map.
 SPLITS = {subject: split for split in ("train", "valid") for subject in config["subjects"][split]}
 ANALYSES = ["envelope_activation", "envelope_class", "gradient", "attribution", "perturbation"]

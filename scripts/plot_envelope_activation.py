@@ -1,4 +1,4 @@
-"""Fig. 15 analogue: trained − untrained envelope-unit correlation per band and layer."""
+"""Fig. 15 analogue: trained − control envelope-unit correlation per band and layer."""
 
 import pandas as pd
 
@@ -17,7 +17,9 @@ figure = plot_envelope_activation(
     params.bands,
     params.band_titles,
     list(activation["channel"].unique()),
+    contrast=params.contrast,
     subjects=params.subjects,
-    title=f"Envelope–activation correlation, trained − untrained Deep4Net\n{params.data}",
+    title=f"Envelope–activation correlation, {params.contrast.replace('-', ' − ')} Deep4Net\n"
+    f"{params.data}",
 )
 save_figure(figure, snakemake.output)

@@ -110,6 +110,7 @@ rule plot_envelope_activation:
     conda:
         "../../envs/eegvis.yaml"
     params:
+        contrast=f"trained-{CONTROLS[0]}",
         bands=BAND_NAMES,
         band_titles=BAND_TITLES,
         subjects=config["statistics"]["subjects"],

@@ -20,7 +20,6 @@ from torch import nn
 
 from eegvis.perturbation import (
     MIN_AUTO_ITERATIONS,
-    _split_half,
     amplitude_perturbation_correlation,
     band_mean,
     perturbation_maps,
@@ -565,23 +564,6 @@ def test_iterations_and_split_half_reliability():
         assert maps.split_half_r[k - 1] == pytest.approx(r, abs=1e-12)
         assert maps.split_half_r_sb[k - 1] == pytest.approx(2 * r / (1 + r), abs=1e-12)
     assert maps.reliability == maps.split_half_r_sb[-1]
-
-
-def test_split_half_helper():
-    rng = np.random.default_rng(15)
-    maps = rng.standard_normal((7, 3, 4))
-    maps[:, 0, 0] = np.nan  # left out
-    odd, even = maps[0::2].mean(axis=0).ravel()[1:], maps[1::2].mean(axis=0).ravel()[1:]
-    r = np.corrcoef(odd, even)[0, 1]
-    assert _split_half(maps) == pytest.approx((r, 2 * r / (1 + r)), abs=1e-12)
-    assert _split_half(np.moveaxis(maps, 0, 2), axis=2) == pytest.approx(_split_half(maps))
-    common = rng.standard_normal(12)
-    assert _split_half(common + 1e-3 * rng.standard_normal((4, 12))) == pytest.approx(
-        (1, 1), abs=1e-4
-    )
-    assert all(np.isnan(_split_half(maps[:1])))  # one iteration
-    assert all(np.isnan(_split_half(np.ones((4, 12)))))  # constant halves
-    assert all(np.isnan(_split_half(maps[:, :1, :2])))  # fewer than 3 cells
 
 
 def test_fixed_iterations_log_the_final_reliability(caplog):

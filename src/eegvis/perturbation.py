@@ -56,6 +56,8 @@ import numpy as np
 import torch
 from torch import nn
 
+from eegvis.reliability import split_half
+
 log = logging.getLogger(__name__)
 
 Perturbation = Literal["additive", "multiplicative", "phase"]
@@ -327,7 +329,8 @@ def perturbation_maps(
                 if reliability_band is None
                 else band_mean(iteration_maps[-1], freqs, *reliability_band)
             )
-            r_k, r_sb_k = _split_half(np.stack(reliability_maps))
+            estimate = split_half(np.stack(reliability_maps))
+            r_k, r_sb_k = estimate.r, estimate.r_spearman_brown
             r.append(r_k)
             r_sb.append(r_sb_k)
             k = i_iteration + 1
@@ -531,31 +534,6 @@ def _rows(mask: np.ndarray, device: torch.device) -> slice | torch.Tensor | None
     if not mask.any():
         return None
     return torch.as_tensor(np.flatnonzero(mask), device=device)
-
-
-def _split_half(maps: np.ndarray, axis: int = 0) -> tuple[float, float]:
-    """Split-half reliability of the mean of ``maps`` over ``axis``.
-
-    Pearson ``r`` between the mean of the odd-numbered entries (1st, 3rd, ...,
-    i.e. indices 0, 2, ...) and the mean of the even-numbered ones along
-    ``axis``, across all other cells (flattened; cells non-finite in either
-    half are left out), and its Spearman–Brown correction ``2 r / (1 + r)``.
-    Both NaN for fewer than two entries, fewer than three cells or a constant
-    half.
-    """
-    maps = np.moveaxis(np.asarray(maps, dtype=np.float64), axis, 0)
-    if maps.shape[0] < 2:
-        return math.nan, math.nan
-    odd, even = maps[0::2].mean(axis=0).ravel(), maps[1::2].mean(axis=0).ravel()
-    finite = np.isfinite(odd) & np.isfinite(even)
-    if finite.sum() < 3:
-        return math.nan, math.nan
-    odd, even = odd[finite] - odd[finite].mean(), even[finite] - even[finite].mean()
-    scale = math.sqrt((odd @ odd) * (even @ even))
-    if not scale > 0:
-        return math.nan, math.nan
-    r = float(np.clip((odd @ even) / scale, -1.0, 1.0))
-    return r, (2 * r / (1 + r) if r > -1 else -math.inf)
 
 
 def _log_reliability(k: int, r: float, r_sb: float, target: float | None = None) -> None:

@@ -9,9 +9,9 @@ min_version("9.0")
 report: "workflow/report/workflow.rst"
 
 
-# The demo config, unless --configfile/--config gave one (which then replaces
-# it instead of being merged into it, so no demo value leaks into a real run).
-if not config:
+# The demo config is the base unless --configfile gave one: a config file replaces
+# it (no demo value leaks into a real run); --config values apply on top of either.
+if not workflow.overwrite_configfiles:
 
     configfile: "config/config.yaml"
 

@@ -30,6 +30,28 @@ def test_physionet_dry_run_has_one_download_and_one_epoching_job_per_subject():
     assert "describe_planted_effect" not in counts
 
 
+def test_config_values_apply_on_top_of_the_demo_config(workflow_dir):
+    # --config alone changes single values of the demo config; nested values are merged.
+    result = run_snakemake(
+        workflow_dir, "-n", "--config", "name=override", "training={device: cpu}"
+    )
+    counts = job_counts(result.stdout)
+    assert counts["fetch_subject"] == 10
+    assert counts["describe_planted_effect"] == 1
+    assert "results/override/" in result.stdout
+    assert "results/demo/" not in result.stdout
+
+
+def test_config_values_apply_on_top_of_a_config_file():
+    result = run_snakemake(
+        REPO, "-n", "--configfile", "config/physionet.yaml", "--config", "name=physionet_override"
+    )
+    counts = job_counts(result.stdout)
+    assert counts["fetch_subject"] == 55
+    assert "describe_planted_effect" not in counts
+    assert "results/physionet_override/" in result.stdout
+
+
 def test_real_download_and_epoching_through_snakemake(
     workflow_dir, tmp_path, eegbci_mirror, eegbci_dir
 ):

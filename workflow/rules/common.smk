@@ -1,4 +1,5 @@
 # Everything that is not a rule: config validation, paths and input functions.
+import os
 from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
@@ -14,6 +15,10 @@ except WorkflowError as error:
     raise ConfigError(describe_schema_error(error)) from None
 config["bands"] = resolve_bands(config["bands"], config["epochs"]["sfreq"])
 check_config(config)
+
+# Jobs draw their figures into files only: no display, no GUI toolkit (eegvis.viz
+# itself never changes the backend). A backend chosen in the environment is kept.
+os.environ.setdefault("MPLBACKEND", "agg")
 
 RESULTS = f"results/{config['name']}"
 LOGS = f"{RESULTS}/logs"

@@ -13,19 +13,15 @@ import textwrap
 from collections.abc import Sequence
 from typing import Literal
 
-import matplotlib
+import matplotlib.pyplot as plt
+import mne
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.cm import ScalarMappable
+from matplotlib.colors import Colormap, Normalize
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-
-import matplotlib.pyplot as plt  # noqa: E402
-import mne  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.axes import Axes  # noqa: E402
-from matplotlib.cm import ScalarMappable  # noqa: E402
-from matplotlib.colors import Colormap, Normalize  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-
-from eegvis.epochs import standard_montage  # noqa: E402
+from eegvis.epochs import standard_montage
 
 #: Electrodes on the rim of the drawn head (nasion-inion and ear-ear lines).
 HORIZON_CHANNELS: tuple[str, ...] = ("Fpz", "T8", "Oz", "T7")

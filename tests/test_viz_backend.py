@@ -1,0 +1,27 @@
+"""Importing the figures of eegvis leaves matplotlib's backend alone (e.g. a notebook's)."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+VIZ_MODULES = ["envelopes", "spectral", "statistics", "topomaps", "training"]
+
+
+@pytest.mark.parametrize("how", ["environment", "matplotlib.use"])
+def test_importing_the_figures_keeps_the_backend(how):
+    backend = "svg" if how == "environment" else "pdf"
+    chosen = f"matplotlib.use({backend!r}); " if how == "matplotlib.use" else ""
+    imports = "; ".join(f"import eegvis.viz.{name}" for name in VIZ_MODULES)
+    code = f"import matplotlib; {chosen}{imports}; print(matplotlib.get_backend())"
+    environment = {**os.environ, "MPLBACKEND": backend if how == "environment" else ""}
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=300,
+        env=environment,
+    )
+    assert result.stdout.strip().lower() == backend

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 from typing import Any
 
@@ -55,6 +56,9 @@ def save_model(
 ) -> None:
     """Write a model's weights with what is needed to rebuild it, atomically.
 
+    Equal weights, architecture and metadata give byte-identical files, whatever
+    ``path`` is.
+
     Parameters
     ----------
     path : path-like
@@ -73,8 +77,12 @@ def save_model(
         "metadata": metadata,
         "state_dict": {k: v.detach().cpu() for k, v in state_dict.items()},
     }
+    # torch.save names the archive's records after the file it writes to; a buffer
+    # gives them one fixed name, so equal models make byte-identical files.
+    buffer = io.BytesIO()
+    torch.save(payload, buffer)
     with atomic_output(path) as tmp_path:
-        torch.save(payload, tmp_path)
+        tmp_path.write_bytes(buffer.getvalue())
 
 
 def load_model(

@@ -8,6 +8,7 @@ import jsonschema
 import pytest
 import yaml
 from conftest import REPO, run_snakemake, write_config
+from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 from eegvis.config import (
@@ -51,6 +52,15 @@ def test_gradient_bands_are_checked(demo_config):
     demo_config["gradient"] = {"bands": [{"name": "hg", "low": 70, "high": 90}]}
     with pytest.raises(ConfigError, match=r"gradient\.bands\[0\] \('hg'\).*Nyquist"):
         check_config(_validated(demo_config))
+
+
+def test_envelope_batch_size_is_a_config_key(demo_config):
+    assert _validated(demo_config)["envelope_activation"] == {"batch_size": 16}
+    demo_config["envelope_activation"] = {"batch_size": 4}
+    assert _validated(demo_config)["envelope_activation"] == {"batch_size": 4}
+    demo_config["envelope_activation"] = {"batch_size": 0}
+    with pytest.raises(WorkflowError, match="0 is less than the minimum of 1"):
+        _validated(demo_config)
 
 
 def test_physionet_config_is_the_seed_setup():

@@ -2,7 +2,7 @@
 
 import torch
 
-from eegvis.model_io import build_dense_deep4, load_model, save_model
+from eegvis.model_io import build_dense_deep4, load_architecture, load_model, save_model
 
 ARCHITECTURE = dict(
     n_chans=3,
@@ -20,6 +20,7 @@ def test_equal_models_make_byte_identical_files(tmp_path):
     save_model(second, weights, ARCHITECTURE, {"classes": ["left_hand", "right_hand"]})
     assert first.read_bytes() == second.read_bytes()
     model, metadata = load_model(second)
+    assert load_architecture(second) == ARCHITECTURE
     assert metadata == {"classes": ["left_hand", "right_hand"]}
     for name, value in model.state_dict().items():
         torch.testing.assert_close(value, weights[name], rtol=0, atol=0)

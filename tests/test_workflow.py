@@ -52,6 +52,33 @@ def test_config_values_apply_on_top_of_a_config_file():
     assert "results/physionet_override/" in result.stdout
 
 
+def test_envelope_class_correlations_do_not_wait_for_training(workflow_dir):
+    # They need the network's geometry only: the initial weights, drawn before training.
+    target = "results/demo/envelope_class/correlations.npz"
+    counts = job_counts(run_snakemake(workflow_dir, "-n", target).stdout)
+    assert counts["initialize_model"] == 1
+    assert "train_model" not in counts
+
+
+def test_training_curves_are_redrawn_from_the_history_alone(workflow_dir):
+    history = workflow_dir / "results" / "demo" / "models" / "history.csv"
+    history.parent.mkdir(parents=True)
+    pd.DataFrame(
+        {
+            "epoch": [0, 1, 2],
+            "train_loss": [0.7, 0.5, 0.3],
+            "valid_loss": [0.7, 0.6, 0.5],
+            "train_misclass": [0.5, 0.3, 0.1],
+            "valid_misclass": [0.5, 0.4, 0.3],
+        }
+    ).to_csv(history, index=False)
+    target = "results/demo/figures/training_curves.png"
+    planned = job_counts(run_snakemake(workflow_dir, "-n", target).stdout)
+    assert planned == {"plot_training_curves": 1}  # no training, no data
+    run_snakemake(workflow_dir, target, "--cores", "1")
+    assert (workflow_dir / target).stat().st_size > 10_000
+
+
 def test_real_download_and_epoching_through_snakemake(
     workflow_dir, tmp_path, eegbci_mirror, eegbci_dir
 ):

@@ -110,12 +110,7 @@ def load_model(
         If the file is not an eegvis model or its weights do not fit the
         architecture it declares.
     """
-    try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as error:
-        raise ModelFileError(f"{path}: not a readable model file ({error}).") from error
-    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
-        raise ModelFileError(f"{path}: not an eegvis model file (expected format {FORMAT}).")
+    payload = _read(path)
     model = build_dense_deep4(**payload["architecture"])
     try:
         model.load_state_dict(payload["state_dict"])
@@ -124,3 +119,35 @@ def load_model(
             f"{path}: weights do not fit the architecture {payload['architecture']}: {error}"
         ) from error
     return model.to(device).eval(), payload["metadata"]
+
+
+def load_architecture(path: str | os.PathLike) -> dict:
+    """Return the architecture of a model written by :func:`save_model`.
+
+    Parameters
+    ----------
+    path : path-like
+        The model file.
+
+    Returns
+    -------
+    architecture : dict
+        Arguments of :func:`build_dense_deep4` except ``seed``.
+
+    Raises
+    ------
+    ModelFileError
+        If the file is not an eegvis model.
+    """
+    return _read(path)["architecture"]
+
+
+def _read(path: str | os.PathLike) -> dict:
+    """Return the contents of a model file, checked to be one of :func:`save_model`."""
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:
+        raise ModelFileError(f"{path}: not a readable model file ({error}).") from error
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        raise ModelFileError(f"{path}: not an eegvis model file (expected format {FORMAT}).")
+    return payload

@@ -34,10 +34,14 @@ RAW_DIR = (
 )
 
 RAW_PATTERN = f"{RAW_DIR}/S{{subject}}/S{{subject}}R{{run:02d}}.edf"
+PROVENANCE = f"{RESULTS}/provenance.json"
 
 
+CLASSES = list(config["epochs"]["classes"])
 CONTROLS = config["controls"]
 MODELS = ["trained", *CONTROLS]
+# Every network, then trained minus each control: the contrasts of the statistics.
+CONTRASTS = [*MODELS, *(f"trained-{control}" for control in CONTROLS)]
 # Per-subject split, recorded in every per-subject map.
 SPLITS = {subject: split for split in ("train", "valid") for subject in config["subjects"][split]}
 ANALYSES = ["envelope_activation", "envelope_class", "gradient", "attribution", "perturbation"]
@@ -108,11 +112,6 @@ def subject_files(split, suffix, folder="epochs"):
     return [f"{RESULTS}/{folder}/sub-{subject:03d}{suffix}" for subject in subjects]
 
 
-def contrast_names():
-    """Every network, then trained minus each control: the contrasts of the statistics."""
-    return [*MODELS, *(f"trained-{control}" for control in CONTROLS)]
-
-
 def analysis_results(wildcards):
     """The result files one analysis's statistics are computed from."""
     if wildcards.analysis == "envelope_class":
@@ -139,6 +138,7 @@ def final_outputs():
         f"{RESULTS}/epochs/summary.csv",
         f"{RESULTS}/models/trained.pt",
         f"{RESULTS}/models/untrained.pt",
+        f"{RESULTS}/figures/training_curves.png",
         f"{RESULTS}/envelope_activation/correlations.csv",
         f"{RESULTS}/envelope_class/correlations.csv",
         *expand(f"{RESULTS}/figures/envelope_activation.{{ext}}", ext=["png", "pdf"]),
@@ -163,5 +163,10 @@ def final_outputs():
         )
     if SOURCE == "synthetic":
         outputs.append(f"{RESULTS}/raw/planted_effect.json")
-    outputs.append(f"{RESULTS}/provenance.json")  # written last, see provenance.smk
+    outputs.append(PROVENANCE)  # written last, see provenance.smk
     return outputs
+
+
+def provenance_inputs():
+    """Every final output but the provenance record itself."""
+    return [path for path in final_outputs() if path != PROVENANCE]

@@ -49,7 +49,7 @@ rule envelope_activation:
         subjects=SUBJECTS,
         splits=SPLITS,
         device=config["training"]["device"],
-        batch_size=16,
+        batch_size=config["envelope_activation"]["batch_size"],
     script:
         "../../scripts/envelope_activation.py"
 

@@ -1,21 +1,33 @@
-# Cropped training of the dense Deep4Net; the untrained network is kept as control.
+# The dense Deep4Net: its initial weights (the untrained control), cropped training and
+# the control trained on shuffled labels, and the training curves.
+
+
+rule initialize_model:
+    output:
+        f"{RESULTS}/models/untrained.pt",
+    log:
+        f"{LOGS}/initialize_model.log",
+    conda:
+        "../../envs/eegvis.yaml"
+    params:
+        classes=CLASSES,
+        units=config["epochs"]["units"],
+        model=config["model"],
+        seed=config["training"]["seed"],
+    script:
+        "../../scripts/initialize_model.py"
 
 
 rule train_model:
     input:
+        initial=f"{RESULTS}/models/untrained.pt",
         train=subject_files("train", "_epo.fif"),
         train_summaries=subject_files("train", ".json"),
         valid=subject_files("valid", "_epo.fif"),
         valid_summaries=subject_files("valid", ".json"),
     output:
-        untrained=f"{RESULTS}/models/untrained.pt",
         model=f"{RESULTS}/models/trained.pt",
         history=f"{RESULTS}/models/history.csv",
-        curves=report(
-            f"{RESULTS}/figures/training_curves.png",
-            caption="../report/training_curves.rst",
-            category="Training",
-        ),
     log:
         f"{LOGS}/train_model.log",
     benchmark:
@@ -28,11 +40,6 @@ rule train_model:
         mem_mb=8000,
         runtime=240,
     params:
-        name=config["name"],
-        data=DATA_NOTE,
-        classes=list(config["epochs"]["classes"]),
-        units=config["epochs"]["units"],
-        model=config["model"],
         training=config["training"],
         shuffle_labels=False,
         checkpoint=f"{RESULTS}/models/checkpoint.pt",
@@ -50,11 +57,27 @@ use rule train_model as train_shuffled_control with:
     benchmark:
         f"{BENCHMARKS}/train_shuffled_control.tsv"
     params:
-        name=config["name"],
-        data=DATA_NOTE,
-        classes=list(config["epochs"]["classes"]),
-        units=config["epochs"]["units"],
-        model=config["model"],
         training=config["training"],
         shuffle_labels=True,
         checkpoint=f"{RESULTS}/models/shuffled_checkpoint.pt",
+
+
+# From the training history alone: redrawing the figure never retrains.
+rule plot_training_curves:
+    input:
+        f"{RESULTS}/models/history.csv",
+    output:
+        report(
+            f"{RESULTS}/figures/training_curves.png",
+            caption="../report/training_curves.rst",
+            category="Training",
+        ),
+    log:
+        f"{LOGS}/plot_training_curves.log",
+    conda:
+        "../../envs/eegvis.yaml"
+    params:
+        name=config["name"],
+        data=DATA_NOTE,
+    script:
+        "../../scripts/plot_training_curves.py"

@@ -1,12 +1,10 @@
 # Provenance of the results: exact config, package versions, git commit, seeds, machine.
 # It depends on every other final output, so it is rewritten whenever one of them is.
 
-PROVENANCE = f"{RESULTS}/provenance.json"
-
 
 rule provenance:
     input:
-        [path for path in final_outputs() if path != PROVENANCE],
+        provenance_inputs(),
     output:
         PROVENANCE,
     log:

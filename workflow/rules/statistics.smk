@@ -62,7 +62,7 @@ rule plot_band_maps:
         "../../envs/eegvis.yaml"
     params:
         band=map_band,
-        contrasts=list(contrast_names()),
+        contrasts=CONTRASTS,
         subjects=config["statistics"]["subjects"],
         data=DATA_NOTE,
     script:

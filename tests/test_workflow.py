@@ -118,7 +118,7 @@ def test_rerunning_the_download_never_deletes_recordings(workflow_dir, tmp_path,
     config["dataset"].update(data_dir=str(tmp_path / "data"), base_url=closed_port)
     config["subjects"] = {"train": [1], "valid": [2]}
     path = write_config(workflow_dir, config)
-    target = "results/staged/epochs/summary.csv"
+    target = "results/staged/raw/S001_verified.json"  # the download job alone
     run_snakemake(workflow_dir, target, "--cores", "2", "--configfile", str(path))
     record = json.loads((workflow_dir / "results/staged/raw/S001_verified.json").read_text())
     assert sorted(Path(name).name for name in record["sha256"]) == [

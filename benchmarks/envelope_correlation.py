@@ -4,13 +4,15 @@ Both take the same inputs: band-limited trials (n_trials, n_chans, n_times) and
 one layer's dense activations per input window (n_windows, n_units, n_out),
 and compute the channels x bands x units correlation of steps 1-7 of
 Analysis A (band-pass, per-window squared Hilbert envelope, moving average
-over the receptive field, stitching, Pearson correlation pooled over trials
-and time).
+over the receptive field, joining the windows into trials, Pearson
+correlation pooled over trials and time).
 
 - eegvis: ``eegvis.envelopes`` (sosfiltfilt over blocks of signals, rFFT
-  Hilbert, cumulative-sum moving average, ``--n-jobs`` threads) and
-  ``eegvis.correlation.StreamingCorrelation`` (float64 sums relative to the
-  batch's first sample, one matrix product per chunk), on ``--device``.
+  Hilbert, cumulative-sum moving average),
+  ``eegvis.envelope_activation.join_windows`` (each sample from the first
+  window that holds it) and ``eegvis.correlation.StreamingCorrelation``
+  (float64 sums relative to the batch's first sample, one matrix product per
+  chunk), on ``--device``.
 - reference: ``scipy.signal.butter`` (b, a) + ``filtfilt`` per trial, channel
   and band; ``scipy.signal.hilbert`` and ``numpy.convolve`` per window,
   channel and band; ``numpy.corrcoef`` per (channel, band, unit) pair. The
@@ -20,8 +22,8 @@ and time).
 eegvis runs ``--repeats`` times; its median time per step is compared with
 the reference's single run (both suffer alike from other processes on the
 machine; the load average is printed before and after). On a machine whose
-cores are busy with other work, multithreading (``--threads``, ``--n-jobs``)
-helps little or hurts; compare ``--threads 1 --n-jobs 1`` there.
+cores are busy with other work, multithreading (``--threads``) helps little
+or hurts; compare ``--threads 1`` there.
 
 Default shapes: the seed-000 setting at 160 Hz (100 trials of 497 samples,
 64 channels, 450-sample crops and classifier receptive field 136, so 2 crops
@@ -48,7 +50,9 @@ import torch
 from eegvis.correlation import StreamingCorrelation, pool_samples
 from eegvis.crops import crop_starts
 from eegvis.devices import resolve_device
-from eegvis.envelopes import bandpass, stitch_windows, windowed_envelopes
+from eegvis.envelope_activation import join_windows, kept_outputs
+from eegvis.envelopes import bandpass, cut_windows, moving_average, squared_envelope
+from eegvis.layers import LayerGeometry
 
 SFREQ = 160.0
 BANDS = [(7.0, 13.0), (13.0, 31.0), (60.0, 78.0)]
@@ -78,24 +82,24 @@ def ours(
     window: int,
     rf: int,
     device: torch.device,
-    n_jobs: int,
 ) -> tuple[np.ndarray, dict[str, float]]:
     times = {}
     start = time.perf_counter()
-    filtered = np.stack(
-        [bandpass(trials, SFREQ, low, high, n_jobs=n_jobs) for low, high in BANDS], axis=2
-    )
+    filtered = np.stack([bandpass(trials, SFREQ, low, high) for low, high in BANDS], axis=2)
     times["band-pass"] = time.perf_counter() - start
 
     start = time.perf_counter()
-    envelopes = windowed_envelopes(filtered, starts, window, rf, n_jobs=n_jobs)
-    envelopes = stitch_windows(envelopes, starts)
+    # The layer is dense: output j of a window sees its input samples [j, j + rf).
+    n_out = window - rf + 1
+    kept = kept_outputs(starts, LayerGeometry(rf, 1, 0, n_out, slice(0, n_out), 2))
+    envelopes = moving_average(squared_envelope(cut_windows(filtered, starts, window)), rf)
+    envelopes = join_windows(envelopes, len(starts), kept)
     times["envelopes"] = time.perf_counter() - start
 
     synchronize(device)
     start = time.perf_counter()
     acc = StreamingCorrelation(envelopes.shape[1] * len(BANDS), activations.shape[1], device)
-    acc.update(pool_samples(envelopes), pool_samples(stitch_windows(activations, starts)))
+    acc.update(pool_samples(envelopes), pool_samples(join_windows(activations, len(starts), kept)))
     r = acc.correlation()
     synchronize(device)
     times["correlation"] = time.perf_counter() - start
@@ -194,7 +198,6 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--device", default=None, help="torch device (default: CUDA if any)")
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: all)")
-    parser.add_argument("--n-jobs", type=int, default=-1, help="threads for filters and envelopes")
     parser.add_argument("--trials", type=int, default=100)
     parser.add_argument("--channels", type=int, default=64)
     parser.add_argument("--times", type=int, default=497)
@@ -220,13 +223,13 @@ def main() -> None:
         f"{args.trials} trials x {args.channels} channels x {args.times} samples, "
         f"{len(BANDS)} bands, {n_windows} windows of {args.window} samples, "
         f"layer RF {args.rf} ({n_out} outputs per window), {args.units} units; device {device}, "
-        f"{torch.get_num_threads()} torch threads, n_jobs {args.n_jobs}; "
+        f"{torch.get_num_threads()} torch threads; "
         f"load average before: {os.getloadavg()[0]:.2f}"
     )
 
     runs = []
     for _ in range(args.repeats):
-        r, times = ours(trials, activations, starts, args.window, args.rf, device, args.n_jobs)
+        r, times = ours(trials, activations, starts, args.window, args.rf, device)
         runs.append(times)
     ours_median = {step: float(np.median([run[step] for run in runs])) for step in STEPS}
     ref_r, ref_times = reference(

@@ -30,7 +30,8 @@ from braindecode.models.deep4 import Deep4Net as BraindecodeDeep4Net
 from braindecode.models.util import to_dense_prediction_model as braindecode_dense
 from braindecode.torch_ext.util import set_random_seeds
 
-from eegvis.models import SEED_000_OPTIONS, Deep4Net, n_predictions, to_dense_prediction_model
+from eegvis.layers import n_predictions
+from eegvis.models import SEED_000_OPTIONS, Deep4Net, to_dense_prediction_model
 
 ARCHITECTURE = SEED_000_OPTIONS
 N_CHANS, N_CLASSES, N_TIMES = 64, 2, 450
@@ -97,7 +98,7 @@ def main() -> None:
     x = torch.randn(args.batch_size, N_CHANS, N_TIMES, generator=generator).to(device)
     y = torch.randint(0, N_CLASSES, (args.batch_size,), generator=generator).to(device)
     x4 = x[..., None]
-    n_preds = n_predictions(ours, N_TIMES)
+    n_preds = n_predictions(ours, N_CHANS, N_TIMES)
     with torch.no_grad():
         ours.eval(), theirs.eval()
         difference = (ours(x) - theirs(x4)).abs().max().item()

@@ -20,12 +20,9 @@ from eegvis.correlation import (
     pool_samples,
 )
 from eegvis.crops import crop_starts
-from eegvis.envelopes import (
-    bandpass,
-    cut_windows,
-    stitch_windows,
-    windowed_envelopes,
-)
+from eegvis.envelope_activation import join_windows, kept_outputs
+from eegvis.envelopes import bandpass, cut_windows, moving_average, squared_envelope
+from eegvis.layers import LayerGeometry
 
 N_X, N_Y = 6, 4
 
@@ -265,24 +262,36 @@ def test_one_hot_series():
 SFREQ = 160.0
 
 
+def dense(rf: int, window: int) -> LayerGeometry:
+    """Geometry of a dense layer (stride 1, no padding) with receptive field ``rf``."""
+    return LayerGeometry(rf, 1, 0, window - rf + 1, slice(0, window - rf + 1), 2)
+
+
+def joined_envelopes(filtered: np.ndarray, starts: np.ndarray, window: int, rf: int):
+    """Squared envelopes of each window averaged over a dense layer's receptive field ``rf``,
+    joined into per-trial series."""
+    windowed = moving_average(squared_envelope(cut_windows(filtered, starts, window)), rf)
+    return join_windows(windowed, len(starts), kept_outputs(starts, dense(rf, window)))
+
+
 def test_envelope_activation_correlation_is_one_for_a_unit_that_computes_the_envelope():
     """A unit that outputs its window's alpha power averaged over its receptive field
     correlates perfectly with that channel's aligned envelope; one sample of misalignment
-    breaks it. Windows, crops and stitching as in cropped decoding."""
+    breaks it. Windows, crops and joining as in cropped decoding."""
     rng = np.random.default_rng(1)
     n_trials, n_chans, n_times, window, rf, classifier_rf = 6, 4, 497, 450, 136, 136
     trials = rng.standard_normal((n_trials, n_chans, n_times))
     starts = crop_starts(n_times, window, window - classifier_rf + 1)
     bands = [(7.0, 13.0), (13.0, 31.0)]
     filtered = np.stack([bandpass(trials, SFREQ, low, high) for low, high in bands], axis=2)
-    envelopes = stitch_windows(windowed_envelopes(filtered, starts, window, rf), starts)
+    envelopes = joined_envelopes(filtered, starts, window, rf)
 
     # the "network": on each crop, one unit outputs the alpha power of channel 2 and one the
     # beta power of channel 0, averaged over its receptive field (dense, stride 1, no padding)
     crops = cut_windows(filtered[:, [2, 0], [0, 1]], starts, window)
     power = torch.from_numpy(np.abs(scipy.signal.hilbert(crops, axis=-1)) ** 2)
     units = torch.nn.AvgPool1d(rf, stride=1)(power)
-    activations = stitch_windows(units, starts)
+    activations = join_windows(units, len(starts), kept_outputs(starts, dense(rf, window)))
     assert envelopes.shape == (n_trials, n_chans, 2, n_times - rf + 1)
     assert activations.shape == (n_trials, 2, n_times - rf + 1)
 
@@ -309,7 +318,7 @@ def test_envelope_class_correlation():
     trials[:, 1] += (1 + labels[:, None]) * alpha
     starts = crop_starts(n_times, window, window - classifier_rf + 1)
     filtered = bandpass(trials, SFREQ, 7, 13)
-    envelopes = stitch_windows(windowed_envelopes(filtered, starts, window, classifier_rf), starts)
+    envelopes = joined_envelopes(filtered, starts, window, classifier_rf)
     classes = one_hot_series(labels, 2, envelopes.shape[-1])
     acc = StreamingCorrelation(3, 2, device="cpu")
     acc.update(pool_samples(envelopes), pool_samples(classes))

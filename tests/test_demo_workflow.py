@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from conftest import copy_workflow, run_snakemake
 
-from eegvis.results import load_arrays
+from eegvis.maps import read_maps
 
 pytestmark = pytest.mark.slow
 
@@ -112,23 +112,29 @@ def test_gradient_map_is_reliable_and_significant_at_planted_places(demo, plante
 def test_perturbation_converges_to_the_gradient_map(demo):
     from eegvis.perturbation import band_mean
 
-    perturbation = load_arrays(demo / "perturbation" / "trained.npz")
-    gradient = load_arrays(demo / "gradient" / "trained.npz")
-    train = gradient["splits"] == "train"  # the perturbation pools the training crops
+    perturbation = read_maps(demo / "perturbation" / "trained.nc")
+    gradient = read_maps(demo / "gradient" / "trained.nc")
+    order = ("channel", "frequency", "class")
+    train = gradient["split"].values == "train"  # the perturbation pools the training crops
     reference = band_mean(
-        np.average(gradient["subject_maps"][train], axis=0, weights=gradient["n_crops"][train]),
-        gradient["freqs"],
+        np.average(
+            gradient["gradient"].transpose("subject", *order).values[train],
+            axis=0,
+            weights=gradient["n_crops"].values[train],
+        ),
+        gradient["frequency"].values,
         7,
         14,
     )
+    iterations = perturbation["iteration_correlation"].transpose("iteration", *order).values
 
     def agreement(n_iterations: int) -> float:
-        maps = perturbation["iteration_maps"][:n_iterations].mean(axis=0)
-        band = band_mean(maps, perturbation["freqs"], 7, 14)
+        maps = iterations[:n_iterations].mean(axis=0)
+        band = band_mean(maps, perturbation["frequency"].values, 7, 14)
         return np.corrcoef(band.ravel(), reference.ravel())[0, 1]
 
-    n = len(perturbation["iteration_maps"])
-    assert n == 6
+    n = len(iterations)
+    assert n == 6 == perturbation.attrs["n_iterations"]
     # measured: 0.78 after one iteration, 0.95 after six, 0.985 after 24 (all crops)
     assert agreement(1) < agreement(n)
     assert agreement(n) >= 0.9
@@ -153,10 +159,11 @@ def test_perturbation_map_of_trained_network_shows_planted_effect(demo, planted)
 
     maps = {}
     for model in ("trained", "untrained"):
-        arrays = load_arrays(demo / "perturbation" / f"{model}.npz")
-        maps[model] = band_mean(arrays["maps"], arrays["freqs"], *planted["bands"]["mu"])
-    channels = list(arrays["channels"])
-    classes = list(arrays["classes"])
+        dataset = read_maps(demo / "perturbation" / f"{model}.nc")
+        pooled = dataset["pooled"].transpose("channel", "frequency", "class").values
+        maps[model] = band_mean(pooled, dataset["frequency"].values, *planted["bands"]["mu"])
+    channels = list(dataset["channel"].values)
+    classes = list(dataset["class"].values)
     c3, c4 = channels.index("C3"), channels.index("C4")
     left, right = classes.index("left_hand"), classes.index("right_hand")
     trained = maps["trained"]  # (chans, classes)
@@ -165,12 +172,22 @@ def test_perturbation_map_of_trained_network_shows_planted_effect(demo, planted)
     assert trained[c3, right] < 0 < trained[c4, right]
     assert channels[int(np.abs(trained[:, left]).argmax())] in planted_sites(planted)
     assert np.abs(maps["untrained"]).max() < np.abs(trained[[c3, c4]]).min()
-    table = pd.read_csv(demo / "perturbation" / "trained.csv", dtype={"subject": str})
-    assert list(table.columns) == ["subject", "channel", "frequency", "class", "correlation"]
-    n_rows = trained.shape[0] * len(arrays["freqs"]) * len(classes)
+    table = pd.read_csv(
+        demo / "perturbation" / "trained.csv", dtype={"subject": str}, keep_default_na=False
+    )
+    assert list(table.columns) == [
+        "subject",
+        "split",
+        "channel",
+        "frequency",
+        "class",
+        "correlation",
+    ]
+    n_rows = trained.shape[0] * dataset.sizes["frequency"] * len(classes)
     assert len(table) == n_rows * 11  # pooled training crops, then each of 10 subjects
     assert list(table["subject"].unique()) == ["train", *map(str, range(1, 11))]
-    assert list(arrays["splits"]) == ["train"] * 6 + ["valid"] * 4
+    assert list(dataset["split"].values) == ["train"] * 6 + ["valid"] * 4
+    assert dataset.attrs["pooled_subjects"] == "train"
 
 
 def test_gradient_attribution_is_significant_around_the_planted_sources(demo, planted):

@@ -9,10 +9,13 @@ import torch
 
 from eegvis.crops import crop_starts
 from eegvis.envelope_activation import (
+    OUTPUT,
     as_channel_band_array,
     envelope_activation_statistics,
     envelope_class_statistics,
+    window_starts,
 )
+from eegvis.layers import LayerGeometry
 from eegvis.models import Deep4Net, receptive_fields, to_dense_prediction_model
 
 LAYERS = ("pool_nonlin", "pool_nonlin_2", "conv_classifier")
@@ -49,11 +52,28 @@ def trials():
     return X, filtered
 
 
+def dense(rf: int, length: int = LENGTH) -> LayerGeometry:
+    """Geometry of a dense layer (stride 1, no padding) with receptive field ``rf``."""
+    return LayerGeometry(rf, 1, 0, length - rf + 1, slice(0, length - rf + 1), 2)
+
+
+@pytest.fixture(scope="module")
+def geometry(model):
+    """The analysed layers and the output (the classifier's log-probabilities) of the dense net."""
+    fields = receptive_fields(model)
+    return {
+        **{layer: dense(fields[layer]) for layer in LAYERS},
+        OUTPUT: dense(fields["conv_classifier"]),
+    }
+
+
 def naive(model, X, filtered, layer):
     """Per trial, per window: run the net, scipy Hilbert, loop moving average, stitch, corrcoef."""
     fields = receptive_fields(model)
     rf, classifier_rf = fields[layer], fields["conv_classifier"]
     starts = crop_starts(N_TIMES, LENGTH, LENGTH - classifier_rf + 1)
+    assert starts.tolist() == [0, 24, 30]  # three windows, overlapping at the end
+    np.testing.assert_array_equal(window_starts(N_TIMES, LENGTH, dense(classifier_rf)), starts)
     n_out = LENGTH - rf + 1
     env_rows, unit_rows = [], []
     for trial in range(len(X)):
@@ -82,18 +102,19 @@ def naive(model, X, filtered, layer):
 
 
 @pytest.mark.parametrize("layer", LAYERS)
-def test_matches_naive_reference(model, trials, layer):
+def test_matches_naive_reference(model, trials, geometry, layer):
     X, filtered = trials
-    statistics = envelope_activation_statistics(model, X, filtered, LENGTH, LAYERS, batch_size=2)
+    statistics = envelope_activation_statistics(model, X, filtered, geometry, LENGTH, batch_size=2)
+    assert list(statistics) == list(LAYERS)
     ours = as_channel_band_array(statistics[layer], N_CHANS, 2)
     np.testing.assert_allclose(ours, naive(model, X, filtered, layer), atol=1e-6)
 
 
-def test_batch_size_and_subject_split_do_not_matter(model, trials):
+def test_batch_size_and_subject_split_do_not_matter(model, trials, geometry):
     X, filtered = trials
-    whole = envelope_activation_statistics(model, X, filtered, LENGTH, LAYERS, batch_size=5)
-    first = envelope_activation_statistics(model, X[:2], filtered[:, :2], LENGTH, LAYERS, 1)
-    second = envelope_activation_statistics(model, X[2:], filtered[:, 2:], LENGTH, LAYERS, 3)
+    whole = envelope_activation_statistics(model, X, filtered, geometry, LENGTH, batch_size=5)
+    first = envelope_activation_statistics(model, X[:2], filtered[:, :2], geometry, LENGTH, 1)
+    second = envelope_activation_statistics(model, X[2:], filtered[:, 2:], geometry, LENGTH, 3)
     for layer in LAYERS:
         second[layer].merge(first[layer])
         np.testing.assert_allclose(
@@ -109,13 +130,15 @@ def test_envelope_class_correlation_has_the_planted_sign():
     X = rng.normal(scale=0.1, size=(20, N_CHANS, N_TIMES))
     X[:, 0] += amplitude[:, 0] * np.sin(2 * np.pi * 10 * t)  # channel 0 louder in class 1
     filtered = X[None].astype(np.float32)
-    statistics = envelope_class_statistics(filtered, labels, 2, LENGTH, 40)
+    prediction = dense(40)  # a classifier with receptive field 40: windows every 81 samples
+    assert window_starts(N_TIMES, LENGTH, prediction).tolist() == [0, 30]
+    statistics = envelope_class_statistics(filtered, labels, 2, prediction, LENGTH)
     correlation = as_channel_band_array(statistics, N_CHANS, 1)
     assert correlation[0, 0, 1] > 0.8 and correlation[0, 0, 0] < -0.8
     assert np.all(np.abs(correlation[1:]) < 0.3)
 
 
-def test_wrong_filtered_shape_is_rejected(model, trials):
+def test_wrong_filtered_shape_is_rejected(model, trials, geometry):
     X, filtered = trials
     with pytest.raises(ValueError, match="filtered must have shape"):
-        envelope_activation_statistics(model, X, filtered[:, :3], LENGTH, LAYERS)
+        envelope_activation_statistics(model, X, filtered[:, :3], geometry, LENGTH)

@@ -1,5 +1,5 @@
 """Band envelopes: filters, Hilbert envelopes, moving averages and their alignment
-with the outputs of a dense (stride 1, unpadded) network."""
+with the outputs of a dense (stride 1, unpadded) network, joined from windows into trials."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from eegvis.crops import crop_starts
+from eegvis.envelope_activation import join_windows, kept_outputs
 from eegvis.envelopes import (
     bandpass,
     bands_below_nyquist,
@@ -20,9 +21,8 @@ from eegvis.envelopes import (
     moving_average,
     paper_filterbank,
     squared_envelope,
-    stitch_windows,
-    windowed_envelopes,
 )
+from eegvis.layers import LayerGeometry
 
 SFREQ = 160.0
 finite = st.floats(-1e3, 1e3, allow_nan=False, allow_infinity=False)
@@ -81,19 +81,12 @@ def test_bandpass_is_sos_butterworth_forward_backward():
     )
 
 
-def test_threads_and_blocks_do_not_change_results():
-    """Work is split into blocks of trials or signals, on threads; bit-identical results."""
+def test_blocks_do_not_change_results():
+    """Signals are filtered in blocks (here 6 blocks of up to 436); bit-identical results."""
     data = np.random.default_rng(7).standard_normal((40, 64, 300))
     sos = scipy.signal.butter(4, [13, 31], btype="bandpass", fs=SFREQ, output="sos")
     direct = scipy.signal.sosfiltfilt(sos, data, axis=-1)
-    np.testing.assert_array_equal(bandpass(data, SFREQ, 13, 31, n_jobs=2), direct)
-    np.testing.assert_array_equal(bandpass(data, SFREQ, 13, 31, n_jobs=-1), direct)
-    starts = crop_starts(300, 200, 50)
-    one_block = moving_average(squared_envelope(cut_windows(direct, starts, 200)), 40)
-    np.testing.assert_array_equal(windowed_envelopes(direct, starts, 200, 40), one_block)
-    np.testing.assert_array_equal(windowed_envelopes(direct, starts, 200, 40, n_jobs=2), one_block)
-    with pytest.raises(ValueError, match="n_jobs must be a positive integer or -1, got 0"):
-        bandpass(data, SFREQ, 13, 31, n_jobs=0)
+    np.testing.assert_array_equal(bandpass(data, SFREQ, 13, 31), direct)
 
 
 def test_bandpass_passes_band_without_phase_shift_and_blocks_the_rest():
@@ -237,22 +230,32 @@ def test_each_output_sample_averages_the_inputs_its_layer_unit_sees(window):
     np.testing.assert_array_equal(reached.numpy(), averaged > 0.5 / rf)  # 1 / rf or ~0
 
 
+def dense_geometry(rf: int, window: int) -> LayerGeometry:
+    """A dense layer: output sample j of a window sees its input samples [j, j + rf)."""
+    return LayerGeometry(rf, 1, 0, window - rf + 1, slice(0, window - rf + 1), 2)
+
+
+def join_dense(windowed, starts, rf: int, window: int):
+    """Per-window series of a dense layer with receptive field ``rf``, joined per trial."""
+    return join_windows(windowed, len(starts), kept_outputs(starts, dense_geometry(rf, window)))
+
+
 def test_windowed_envelopes_equal_average_pooling_layer_on_each_window():
     """A layer that outputs the mean input power over its receptive field, applied to each
     crop, gives the windowed envelopes sample for sample."""
     filtered = bandpass(np.random.default_rng(4).standard_normal((3, 5, 497)), SFREQ, 7, 13)
     starts = crop_starts(497, 450, 315)
-    result = windowed_envelopes(filtered, starts, 450, 136)
     crops = cut_windows(filtered, starts, 450)
+    result = moving_average(squared_envelope(crops), 136)
     power = torch.from_numpy(np.abs(scipy.signal.hilbert(crops, axis=-1)) ** 2)
     expected = torch.nn.AvgPool1d(136, stride=1)(power).numpy()
     assert result.shape == expected.shape == (6, 5, 450 - 136 + 1)
     np.testing.assert_allclose(result, expected, rtol=1e-10)
 
 
-@pytest.mark.parametrize("layer", [2, 3])
-def test_stitched_activations_equal_the_network_on_whole_trials(layer):
-    """Dense outputs of the crops, stitched, are the outputs for the whole trial, for the
+@pytest.mark.parametrize(("layer", "rf"), [(2, 6), (3, 12)])
+def test_joined_activations_equal_the_network_on_whole_trials(layer, rf):
+    """Dense outputs of the crops, joined, are the outputs for the whole trial, for the
     classifier (rf 12) and for an intermediate layer (rf 6, longer series per window)."""
     net, classifier_rf = dense_network()
     trials = torch.randn(4, 1, 100, dtype=torch.float64, generator=torch.Generator().manual_seed(5))
@@ -260,30 +263,43 @@ def test_stitched_activations_equal_the_network_on_whole_trials(layer):
     assert starts.tolist() == [0, 29, 58, 60]
     crops = torch.from_numpy(cut_windows(trials.numpy(), starts, 40))
     with torch.no_grad():
-        stitched = stitch_windows(net[:layer](crops), starts)
+        windowed = net[:layer](crops)
+        assert windowed.shape[-1] == 40 - rf + 1
+        joined = join_dense(windowed, starts, rf, 40)
         whole = net[:layer](trials)
-    assert stitched.shape == whole.shape
-    torch.testing.assert_close(stitched, whole, rtol=1e-12, atol=1e-12)
+    assert isinstance(joined, torch.Tensor)
+    assert joined.shape == whole.shape == (4, whole.shape[1], 100 - rf + 1)
+    torch.testing.assert_close(joined, whole, rtol=1e-12, atol=1e-12)
+    np.testing.assert_array_equal(join_dense(windowed.numpy(), starts, rf, 40), joined.numpy())
 
 
-def test_stitched_envelopes_take_each_sample_from_the_first_window_containing_it():
+def test_joined_envelopes_take_each_sample_from_the_first_window_containing_it():
     filtered = bandpass(np.random.default_rng(6).standard_normal((2, 3, 300)), SFREQ, 7, 13)
     starts = crop_starts(300, 120, 70)  # [0, 70, 140, 180]
-    windowed = windowed_envelopes(filtered, starts, 120, 30)  # 91 samples per window
-    stitched = stitch_windows(windowed, starts)
-    assert stitched.shape == (2, 3, 300 - 30 + 1)
+    windowed = moving_average(squared_envelope(cut_windows(filtered, starts, 120)), 30)
+    assert windowed.shape == (2 * 4, 3, 91)  # 91 samples per window
+    joined = join_dense(windowed, starts, 30, 120)
+    assert joined.shape == (2, 3, 300 - 30 + 1)
     for trial in range(2):
-        for sample in range(stitched.shape[-1]):
+        for sample in range(joined.shape[-1]):
             k = next(k for k, start in enumerate(starts) if start <= sample < start + 91)
             np.testing.assert_array_equal(
-                stitched[trial, :, sample], windowed[trial * 4 + k, :, sample - starts[k]]
+                joined[trial, :, sample], windowed[trial * 4 + k, :, sample - starts[k]]
             )
 
 
-def test_stitch_rejects_gaps_and_partial_trials():
-    with pytest.raises(ValueError, match="leave gaps"):
-        stitch_windows(np.zeros((4, 3, 10)), [0, 11])
-    with pytest.raises(ValueError, match="not a whole number of trials of 2"):
-        stitch_windows(np.zeros((5, 3, 10)), [0, 5])
-    with pytest.raises(ValueError, match="increasing"):
-        stitch_windows(np.zeros((4, 3, 10)), [5, 5])
+def test_kept_outputs_cover_the_trial_once_in_order():
+    """Kept samples start at consecutive trial samples: none twice, none left out."""
+    kept = kept_outputs(np.array([0, 70, 140, 180]), dense_geometry(30, 120))
+    np.testing.assert_array_equal(kept.position, np.arange(300 - 30 + 1))
+    np.testing.assert_array_equal(kept.window, np.repeat([0, 1, 2, 3], [91, 70, 70, 40]))
+    np.testing.assert_array_equal(kept.output[91:161], np.arange(21, 91))  # from window 1
+    np.testing.assert_array_equal(kept.output[-40:], np.arange(51, 91))  # last window: its end
+
+
+def test_join_rejects_partial_trials():
+    kept = kept_outputs(np.array([0, 5]), dense_geometry(3, 12))
+    with pytest.raises(ValueError, match="reshape"):
+        join_windows(np.zeros((5, 3, 10)), 2, kept)
+    with pytest.raises(RuntimeError, match="invalid for input of size"):
+        join_windows(torch.zeros(5, 3, 10), 2, kept)

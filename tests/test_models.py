@@ -13,13 +13,12 @@ from braindecode.models.util import to_dense_prediction_model as braindecode_den
 from braindecode.torch_ext.util import set_random_seeds
 from torch import nn
 
+from eegvis.layers import LayerGeometry, capture_outputs, n_predictions
 from eegvis.models import (
     BLOCK_OUTPUTS,
     SEED_000_OPTIONS,
     Deep4Net,
     DilatedAvgPool,
-    layer_outputs,
-    n_predictions,
     output_lengths,
     receptive_field,
     receptive_fields,
@@ -62,6 +61,31 @@ def randn(*shape, seed=0):
     return torch.randn(*shape, generator=torch.Generator().manual_seed(seed))
 
 
+def children_outputs(model, x):
+    """Every child's output, running the children one after another (eval, no gradients)."""
+    outputs = {}
+    with torch.no_grad():
+        for name, module in model.eval().named_children():
+            x = outputs[name] = module(x)
+    return outputs
+
+
+def dense_geometry(model, n_times, layers):
+    """Geometry of dense layers (stride 1, no padding) from their receptive fields."""
+    fields = receptive_fields(model)
+    return {
+        layer: LayerGeometry(
+            fields[layer],
+            1,
+            0,
+            n_times - fields[layer] + 1,
+            slice(0, n_times - fields[layer] + 1),
+            2,
+        )
+        for layer in layers
+    }
+
+
 def assert_state_dicts_equal(a, b):
     assert list(a) == list(b)
     for key in a:
@@ -79,7 +103,8 @@ def test_parameter_counts():
 def test_layer_output_shapes_match_fact_sheet():
     model = Deep4Net(22, 4, 1000)
     names = [name for name, _ in model.named_children()]
-    outputs = layer_outputs(model, randn(2, 22, 1000), names)
+    outputs = children_outputs(model, randn(2, 22, 1000))
+    assert list(outputs) == names
     expected = {
         "conv_time": (25, 991, 22),
         "conv_spat": (25, 991),  # braindecode 0.4: 25 x 991 x 1
@@ -166,7 +191,9 @@ def test_braindecode_state_dict_gives_same_outputs(config):
         to_dense_prediction_model(ours)
         x = randn(2, n_chans, n_times + 40, seed=1)
         expected = theirs(x[..., None])
-        assert ours(x).shape == expected.shape == (2, n_classes, n_predictions(ours, n_times + 40))
+        n_preds = n_predictions(ours, n_chans, n_times + 40)
+        assert n_preds == list(output_lengths(ours, n_times + 40).values())[-1]
+        assert ours(x).shape == expected.shape == (2, n_classes, n_preds)
         torch.testing.assert_close(ours(x), expected, rtol=1e-5, atol=1e-5)
 
 
@@ -220,13 +247,13 @@ def test_receptive_fields_match_fact_sheet():
     }
     assert {name: fields[name] for name in expected} == expected
     assert receptive_field(model) == 522
-    assert n_predictions(model, 1000) == 479 == 1000 - 522 + 1
+    assert n_predictions(model, 22, 1000) == 479 == 1000 - 522 + 1
     with torch.no_grad():
         assert model.eval()(randn(1, 22, 1000)).shape == (1, 4, 479)
 
     seed = to_dense_prediction_model(Deep4Net(64, 2, 450, **SEED_000))
     assert [receptive_field(seed, name) for name in BLOCK_OUTPUTS] == [14, 40, 72, 136, 136]
-    assert n_predictions(seed, 450) == 315
+    assert n_predictions(seed, 64, 450) == 315
     # The strided network has the same receptive fields.
     assert receptive_fields(Deep4Net(64, 2, 450, **SEED_000)) == receptive_fields(seed)
 
@@ -235,18 +262,20 @@ def test_receptive_fields_by_perturbation():
     """Output 0 of each block depends on input sample rf - 1 and on nothing after it."""
     model = to_dense_prediction_model(Deep4Net(64, 2, 450, random_state=0, **SEED_000))
     x = randn(1, 64, 200)
-    reference = layer_outputs(model, x)
+    geometry = dense_geometry(model, 200, BLOCK_OUTPUTS)
+    reference = capture_outputs(model, x, geometry)
     for name in BLOCK_OUTPUTS:
         rf = receptive_field(model, name)
         last = x.clone()
         last[..., rf - 1] += 50 * randn(64, seed=rf)
         after = x.clone()
         after[..., rf:] = 50 * randn(64, 200 - rf, seed=rf)
+        one = {name: geometry[name]}
         assert not torch.equal(
-            layer_outputs(model, last, [name])[name][..., 0], reference[name][..., 0]
+            capture_outputs(model, last, one)[name][..., 0], reference[name][..., 0]
         )
         assert torch.equal(
-            layer_outputs(model, after, [name])[name][..., 0], reference[name][..., 0]
+            capture_outputs(model, after, one)[name][..., 0], reference[name][..., 0]
         )
 
 
@@ -267,9 +296,11 @@ def test_dense_predictions_equal_network_on_shifted_windows(config):
     # The strided network on exactly rf samples makes one prediction.
     strided = Deep4Net(n_chans, n_classes, rf, random_state=0, **options)
     randomize_batch_norm_stats(strided)
-    assert n_predictions(strided, rf) == 1
+    assert n_predictions(strided, n_chans, rf) == 1
     with pytest.raises(ValueError, match="input too short"):
-        n_predictions(strided, rf - 1)
+        output_lengths(strided, rf - 1)
+    with pytest.raises(RuntimeError, match="Kernel size can't be greater than actual input size"):
+        n_predictions(strided, n_chans, rf - 1)
     dense = to_dense_prediction_model(copy.deepcopy(strided))
     x = randn(2, n_chans, rf + 11)
     with torch.no_grad():
@@ -312,7 +343,7 @@ def test_dense_conversion_with_average_pooling_equals_brute_force(build):
     x = randn(*shape)
     with torch.no_grad():
         out = dense(x)
-        assert out.shape[2] == rf + 17 - rf + 1 == n_predictions(dense, x.shape[2])
+        assert out.shape[2] == rf + 17 - rf + 1 == list(output_lengths(dense, rf + 17).values())[-1]
         brute = torch.stack(
             [original(x[:, :, i : i + rf]).squeeze(2) for i in range(out.shape[2])], dim=2
         )
@@ -337,10 +368,12 @@ def test_output_convention():
     torch.testing.assert_close(dense.exp().sum(dim=1), torch.ones(3, 174))
 
 
-def test_layer_outputs():
+def test_capture_outputs():
+    """The analysed layers' valid outputs as (batch, units, time), from one eval-mode pass."""
     model = to_dense_prediction_model(Deep4Net(64, 2, 450, random_state=0, **SEED_000)).train()
-    x = randn(2, 64, 450).numpy()
-    outputs = layer_outputs(model, x)
+    x = randn(2, 64, 450)
+    geometry = dense_geometry(model, 450, BLOCK_OUTPUTS)
+    outputs = capture_outputs(model, x, geometry)
     assert list(outputs) == list(BLOCK_OUTPUTS)
     assert [tuple(o.shape) for o in outputs.values()] == [
         (2, 25, 437),
@@ -349,15 +382,28 @@ def test_layer_outputs():
         (2, 200, 315),
         (2, 2, 315),
     ]
-    assert model.training  # restored
-    again = layer_outputs(model, x, ["conv_classifier", "pool_nonlin"])  # eval: no dropout
-    assert list(again) == ["conv_classifier", "pool_nonlin"]
+    assert model.training and all(m.training for m in model.modules())  # restored
+    assert not any(m._forward_hooks for m in model.modules())  # hooks removed
+    assert model.fuse_first_block
+    order = ["conv_classifier", "pool_nonlin"]
+    again = capture_outputs(model, x, {name: geometry[name] for name in order})  # no dropout
+    assert list(again) == order
     assert torch.equal(again["pool_nonlin"], outputs["pool_nonlin"])
+    by_children = children_outputs(model, x)
+    torch.testing.assert_close(outputs["pool_nonlin_2"], by_children["pool_nonlin_2"])
     with torch.no_grad():
-        predictions = model.eval()(torch.as_tensor(x))
+        predictions = model.eval()(x)
     torch.testing.assert_close(F.log_softmax(outputs["conv_classifier"], dim=1), predictions)
+    # A fused layer is captured from a layer-by-layer pass; conv_time's filters and
+    # channels are its units.
+    model.train()
+    field = receptive_field(model, "conv_time")
+    fused = {"conv_time": LayerGeometry(field, 1, 0, 441, slice(0, 441), 2)}
+    conv_time = capture_outputs(model, x, fused)["conv_time"]
+    assert conv_time.shape == (2, 25 * 64, 441) and model.fuse_first_block
+    torch.testing.assert_close(conv_time, by_children["conv_time"].movedim(2, 3).flatten(1, 2))
     with pytest.raises(KeyError, match="conv_9"):
-        layer_outputs(model, x, ["conv_9"])
+        capture_outputs(model, x, {"conv_9": geometry["pool_nonlin"]})
 
 
 def test_invalid_arguments():

@@ -14,10 +14,9 @@ from hypothesis.extra.numpy import arrays
 
 from eegvis.correlation import StreamingCorrelation
 from eegvis.envelopes import envelope, moving_average, squared_envelope
+from eegvis.layers import LayerGeometry, capture_outputs, n_predictions
 from eegvis.models import (
     Deep4Net,
-    layer_outputs,
-    n_predictions,
     output_lengths,
     receptive_field,
     receptive_fields,
@@ -155,11 +154,13 @@ def test_receptive_field_averages_have_each_dense_layers_output_length(options, 
     lengths = output_lengths(model, n_times)
     x = torch.randn(2, n_chans, n_times)
     layers = [name for name, _ in model.named_children() if name not in ("softmax", "squeeze")]
-    outputs = layer_outputs(model, x, layers)
+    # valid=slice(None) captures every output sample, so a layer longer than n - rf + 1 shows.
+    geometry = {name: LayerGeometry(fields[name], 1, 0, n_times, slice(None), 2) for name in layers}
+    outputs = capture_outputs(model, x, geometry)
     envelopes = squared_envelope(np.random.default_rng(0).standard_normal((2, n_chans, n_times)))
     for name in layers:
-        assert outputs[name].shape[2] == lengths[name] == n_times - fields[name] + 1, name
+        assert outputs[name].shape[-1] == lengths[name] == n_times - fields[name] + 1, name
         assert moving_average(envelopes, fields[name]).shape[-1] == lengths[name], name
-    assert n_predictions(model, n_times) == extra + 1
+    assert n_predictions(model, n_chans, n_times) == extra + 1
     with pytest.raises(ValueError, match="input too short"):
         output_lengths(model, rf - 1)

@@ -54,7 +54,7 @@ def test_config_values_apply_on_top_of_a_config_file():
 
 def test_envelope_class_correlations_do_not_wait_for_training(workflow_dir):
     # They need the network's geometry only: the initial weights, drawn before training.
-    target = "results/demo/envelope_class/correlations.npz"
+    target = "results/demo/envelope_class/correlations.nc"
     counts = job_counts(run_snakemake(workflow_dir, "-n", target).stdout)
     assert counts["initialize_model"] == 1
     assert "train_model" not in counts

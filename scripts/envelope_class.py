@@ -1,44 +1,34 @@
-"""Correlate band envelopes (over the classifier's receptive field) with the class labels."""
+"""Correlate band envelopes (over the network's prediction fields) with the class labels."""
 
-import numpy as np
+import mne
 
-from eegvis.envelope_activation import correlate_classes
-from eegvis.epochs import load_epochs, to_arrays, usable_subjects
-from eegvis.io import atomic_output
+from eegvis.analyses import envelope_class_subjects
+from eegvis.envelope_activation import OUTPUT
+from eegvis.epochs import iter_subjects
+from eegvis.layers import receptive_fields
 from eegvis.logs import log_to_file
 from eegvis.model_io import load_model
-from eegvis.models import receptive_fields
-from eegvis.results import envelope_class_table, save_arrays
 
 log = log_to_file(snakemake.log[0])
 params = snakemake.params
 model, metadata = load_model(snakemake.input.model)
-classifier_rf = receptive_fields(model)["conv_classifier"]
-keep = usable_subjects(snakemake.input.summaries)
-
-
-def subjects():
-    for index in keep:
-        _, y = to_arrays(load_epochs(snakemake.input.epochs[index]), metadata["classes"])
-        yield np.load(snakemake.input.bandpassed[index]), y
-
-
-pooled, per_subject = correlate_classes(
-    subjects(), len(metadata["classes"]), model.n_times, classifier_rf
+info = mne.io.read_info(snakemake.input.epochs[0], verbose="error")
+prediction = receptive_fields(model, len(info.ch_names), model.n_times, [OUTPUT])[OUTPUT]
+subjects = iter_subjects(
+    snakemake.input.epochs,
+    snakemake.input.summaries,
+    metadata["classes"],
+    params.units,
+    bandpassed_paths=snakemake.input.bandpassed,
+    splits=params.splits,
 )
-arrays = dict(
-    corr=pooled,
-    subject_corr=per_subject,
-    channels=np.array(metadata["ch_names"]),
-    bands=np.array(params.bands),
-    classes=np.array(metadata["classes"]),
-    subjects=np.array([params.subjects[i] for i in keep]),
-    splits=np.array([params.splits[params.subjects[i]] for i in keep]),
-    receptive_field=np.array(classifier_rf),
+maps = envelope_class_subjects(
+    subjects, info, params.bands, metadata["classes"], prediction, model.n_times
 )
-save_arrays(snakemake.output.arrays, arrays)
-with atomic_output(snakemake.output.table) as path:
-    envelope_class_table(arrays).to_csv(path, index=False)
+maps.eegvis.save(snakemake.output.maps)
+maps.eegvis.write_table(snakemake.output.table, name="correlation")
 log.info(
-    "Envelope-class correlations over %d subjects (receptive field %d)", len(keep), classifier_rf
+    "Envelope-class correlations of %d subjects (receptive field %d)",
+    maps.sizes["subject"],
+    prediction.field,
 )

@@ -2,13 +2,13 @@
 
 from eegvis.io import save_figure
 from eegvis.logs import log_to_file
-from eegvis.results import load_arrays
+from eegvis.maps import read_maps
 from eegvis.viz.spectral import ANALYSIS_TITLES, plot_spectrum
 
 log_to_file(snakemake.log[0])
 analysis = snakemake.wildcards.analysis
 figure = plot_spectrum(
-    [load_arrays(path) for path in snakemake.input],
+    [read_maps(path) for path in snakemake.input],
     analysis,
     title=f"{ANALYSIS_TITLES[analysis]} per channel and frequency (pooled crops)\n"
     f"{snakemake.params.data}",

@@ -14,13 +14,12 @@ from eegvis.map_statistics import (
     statistics_table,
     subject_reliability_table,
 )
-from eegvis.results import load_arrays
-from eegvis.viz.topomaps import eeg_info
+from eegvis.maps import read_maps
 
 log = log_to_file(snakemake.log[0])
 analysis = snakemake.wildcards.analysis
 settings = snakemake.params.statistics
-results = {name: load_arrays(path) for name, path in snakemake.input.items()}
+results = {name: read_maps(path) for name, path in snakemake.input.items()}
 if analysis == "envelope_class":
     families = envelope_class_families(results["envelope_class"], settings["subjects"])
 elif analysis == "envelope_activation":
@@ -34,9 +33,9 @@ else:
         analysis, results, snakemake.params.bands, snakemake.params.controls, settings["subjects"]
     )
 adjacency = None
-channels = list(families[0].channels)
 if settings["method"] == "cluster":
-    adjacency, _ = mne.channels.find_ch_adjacency(eeg_info(channels), "eeg")
+    info = next(iter(results.values())).eegvis.info
+    adjacency, _ = mne.channels.find_ch_adjacency(info, "eeg")
 log.info(
     "%d maps of %d subjects (%s), %s test with %d permutations, alpha %g",
     len(families),

@@ -1,10 +1,10 @@
-"""Tidy table of mean-over-units envelope-activation correlations, both models."""
+"""Tidy table of the pooled mean-over-units envelope-activation correlations, every network."""
 
 from eegvis.io import atomic_output
 from eegvis.logs import log_to_file
-from eegvis.results import envelope_activation_table, load_arrays
+from eegvis.maps import envelope_activation_table, read_maps
 
 log_to_file(snakemake.log[0])
-table = envelope_activation_table([load_arrays(path) for path in snakemake.input])
+table = envelope_activation_table([read_maps(path) for path in snakemake.input])
 with atomic_output(snakemake.output[0]) as path:
     table.to_csv(path, index=False)

@@ -425,11 +425,16 @@ def test_fused_first_block_equals_layer_by_layer():
     x = torch.randn(4, 8, 600)
     with torch.no_grad():
         fused = model(x)
-        handle = model.conv_time.register_forward_hook(lambda *args: None)
+        hooked = model.conv_time.register_forward_hook(lambda *args: None)
+        assert torch.equal(model(x), fused)  # a hook does not change the numbers
+        hooked.remove()
+        model.fuse_first_block = False
         layer_by_layer = model(x)
-        handle.remove()
+    assert not torch.equal(fused, layer_by_layer)  # really two code paths
     torch.testing.assert_close(fused, layer_by_layer, rtol=1e-5, atol=1e-5)
     assert fused.shape == (4, 3, 600 - receptive_field(model) + 1)
+    assert model.fused_layers == ("conv_time", "conv_spat")
+    assert Deep4Net(8, 3, 600, split_first_layer=False).fused_layers == ()
 
 
 def test_slicing_gives_a_plain_sequential_without_softmax():

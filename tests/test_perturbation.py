@@ -22,7 +22,7 @@ from eegvis.perturbation import (
     MIN_AUTO_ITERATIONS,
     amplitude_perturbation_correlation,
     band_mean,
-    perturbation_maps,
+    perturbation_correlations,
 )
 
 SFREQ = 100.0
@@ -494,7 +494,7 @@ def test_group_and_pooled_maps_match_an_independent_implementation():
     groups = rng.choice([7, 3, 5], size=90)
     pooled = groups != 5
     model = AmplitudeLinear(rng.standard_normal((2, 3, 17)))
-    maps = perturbation_maps(
+    maps = perturbation_correlations(
         model, X, SFREQ, groups=groups, pooled=pooled, n_iterations=3, batch_size=16, seed=2
     )
     np.testing.assert_array_equal(maps.groups, [3, 5, 7])
@@ -517,7 +517,7 @@ def test_group_of_the_first_crops_equals_a_run_on_those_crops_alone():
     X = np.random.default_rng(12).standard_normal((50, 4, 40))
     model = small_convnet(4)
     groups = np.repeat([0, 1], [30, 20])
-    maps = perturbation_maps(
+    maps = perturbation_correlations(
         model, X, SFREQ, groups=groups, pooled=groups == 0, n_iterations=1, batch_size=10
     )
     alone, _ = amplitude_perturbation_correlation(
@@ -536,10 +536,10 @@ def test_groups_leave_the_pooled_map_unchanged(perturbation):
     model = small_convnet(4)
     kwargs = {"n_iterations": 2, "perturbation": perturbation, "batch_size": 8, "seed": 1}
     plain, freqs = amplitude_perturbation_correlation(model, X, SFREQ, **kwargs)
-    maps = perturbation_maps(model, X, SFREQ, groups=rng.integers(0, 4, 45), **kwargs)
+    maps = perturbation_correlations(model, X, SFREQ, groups=rng.integers(0, 4, 45), **kwargs)
     np.testing.assert_array_equal(maps.correlations, plain)
     np.testing.assert_array_equal(maps.freqs, freqs)
-    one_group = perturbation_maps(model, X, SFREQ, groups=np.full(45, 9), **kwargs)
+    one_group = perturbation_correlations(model, X, SFREQ, groups=np.full(45, 9), **kwargs)
     np.testing.assert_array_equal(one_group.group_correlations[0], plain)
     # The groups' maps average to roughly, not exactly, the pooled map.
     mean_of_groups = np.nanmean(maps.group_correlations, axis=0)
@@ -550,7 +550,7 @@ def test_iterations_and_split_half_reliability():
     """The iterations average to the pooled map; the recorded split-half r is the correlation
     of the odd and even iterations' band maps, r_SB its Spearman-Brown correction."""
     X = np.random.default_rng(14).standard_normal((40, 6, 40))
-    maps = perturbation_maps(
+    maps = perturbation_correlations(
         small_convnet(6), X, SFREQ, n_iterations=5, reliability_band=(10, 30), seed=3
     )
     assert maps.n_iterations == 5
@@ -569,7 +569,7 @@ def test_iterations_and_split_half_reliability():
 def test_fixed_iterations_log_the_final_reliability(caplog):
     X = np.random.default_rng(16).standard_normal((20, 2, 20))
     with caplog.at_level(logging.INFO, logger="eegvis.perturbation"):
-        perturbation_maps(small_convnet(2), X, SFREQ, n_iterations=3)
+        perturbation_correlations(small_convnet(2), X, SFREQ, n_iterations=3)
     messages = [r.getMessage() for r in caplog.records]
     assert sum(m.startswith("Iteration 3: split-half r = ") for m in messages) == 1
     assert not any(m.startswith("Iteration 2: split-half") for m in messages)
@@ -585,7 +585,7 @@ def easy_linear_task(n_examples: int = 1000):
 def test_auto_stops_early_when_the_map_is_reliable(caplog):
     model, X = easy_linear_task()
     with caplog.at_level(logging.INFO, logger="eegvis.perturbation"):
-        maps = perturbation_maps(
+        maps = perturbation_correlations(
             model, X, SFREQ, n_iterations="auto", max_iterations=20, batch_size=500
         )
     assert maps.n_iterations == MIN_AUTO_ITERATIONS
@@ -596,7 +596,7 @@ def test_auto_stops_early_when_the_map_is_reliable(caplog):
         assert any(m.startswith(f"Iteration {k}: split-half r = ") for m in messages)
     assert not any(r.levelno >= logging.WARNING for r in caplog.records)
     # Deterministic for a seed, also in auto mode.
-    again = perturbation_maps(
+    again = perturbation_correlations(
         model, X, SFREQ, n_iterations="auto", max_iterations=20, batch_size=500
     )
     np.testing.assert_array_equal(again.iterations, maps.iterations)
@@ -608,8 +608,8 @@ def test_auto_runs_longer_for_a_higher_target():
     at the first iteration (from the 4th) where r_SB reaches it (observed: 4 and 11)."""
     model, X = easy_linear_task(60)
     kwargs = {"n_iterations": "auto", "max_iterations": 30, "seed": 4}
-    loose = perturbation_maps(model, X, SFREQ, target_reliability=0.5, **kwargs)
-    strict = perturbation_maps(model, X, SFREQ, target_reliability=0.9, **kwargs)
+    loose = perturbation_correlations(model, X, SFREQ, target_reliability=0.5, **kwargs)
+    strict = perturbation_correlations(model, X, SFREQ, target_reliability=0.9, **kwargs)
     assert loose.n_iterations == MIN_AUTO_ITERATIONS < strict.n_iterations < 30
     assert loose.reliability >= 0.5
     assert strict.reliability >= 0.9
@@ -632,7 +632,9 @@ class InputIgnored(nn.Module):
 def test_auto_runs_to_max_iterations_when_the_map_is_undefined_or_noise(caplog):
     X = np.random.default_rng(18).standard_normal((30, 4, 32))
     with caplog.at_level(logging.INFO, logger="eegvis.perturbation"):
-        maps = perturbation_maps(InputIgnored(), X, SFREQ, n_iterations="auto", max_iterations=5)
+        maps = perturbation_correlations(
+            InputIgnored(), X, SFREQ, n_iterations="auto", max_iterations=5
+        )
     assert maps.n_iterations == 5
     assert np.isnan(maps.correlations).all() and np.isnan(maps.split_half_r).all()
     messages = [r.getMessage() for r in caplog.records]
@@ -645,7 +647,7 @@ def test_auto_runs_to_max_iterations_when_the_map_is_undefined_or_noise(caplog):
     # Amplitudes that matter only at bin 3; the 5-15 Hz band map is pure noise.
     weights = np.zeros((2, 8, 17))
     weights[:, :, 3] = 1.0
-    maps = perturbation_maps(
+    maps = perturbation_correlations(
         AmplitudeLinear(weights),
         100 * np.random.default_rng(19).standard_normal((200, 8, 32)),
         SFREQ,
@@ -674,4 +676,4 @@ def test_auto_runs_to_max_iterations_when_the_map_is_undefined_or_noise(caplog):
 def test_invalid_map_arguments(kwargs, message):
     arguments = {"model": small_convnet(2), "X": np.zeros((5, 2, 40)), "sfreq": SFREQ} | kwargs
     with pytest.raises(ValueError, match=message):
-        perturbation_maps(**arguments)
+        perturbation_correlations(**arguments)

@@ -1,6 +1,6 @@
-"""Band-power envelopes aligned sample for sample with a dense ConvNet's unit outputs.
+"""Band-power envelopes aligned sample for sample with a network's unit outputs.
 
-Steps 1-4 and 6 of the envelope-activation correlation of Schirrmeister et al.
+Steps 1-4 of the envelope-activation correlation of Schirrmeister et al.
 (2017, Fig. 15):
 
 1. :func:`bandpass` filters the signal into one frequency band (Butterworth,
@@ -12,44 +12,34 @@ Steps 1-4 and 6 of the envelope-activation correlation of Schirrmeister et al.
    (squaring comes *before* the averaging; the paper's text says otherwise,
    its author confirmed this order).
 4. :func:`moving_average` averages over a layer's receptive field (stride 1,
-   no padding). :func:`windowed_envelopes` chains steps 2-4.
-6. :func:`stitch_windows` turns per-window series back into per-trial series,
-   the same way for envelopes and activations.
+   no padding).
 
-Alignment with the dense network. A dense (cropped) network has stride 1 and no
-padding everywhere, so a layer whose receptive field is ``r`` samples emits
-``n_out = window_samples - r + 1`` samples per input window, and its output
-sample ``j`` is computed from exactly the input samples ``j .. j + r - 1`` of
-that window. The moving average of length ``r`` over the same window has
-exactly ``n_out`` samples, and its sample ``j`` averages exactly those input
-samples. Envelopes are computed per window (the Hilbert transform sees only the
-window, as the network does), so the envelope of a trial sample depends on the
-window it was cut in; :func:`stitch_windows` therefore takes each output sample
-from the first window that contains it, for envelopes and activations alike.
+Alignment with the network. A layer's output sample ``i`` is computed from the
+input samples ``[i * stride + offset, i * stride + offset + field)`` of its
+window (:func:`eegvis.layers.receptive_fields`); sample ``i * stride + offset``
+of the moving average of length ``field`` averages exactly those samples.
+Envelopes are computed per window (the Hilbert transform sees only the window,
+as the network does), so the envelope of a trial sample depends on the window
+it was cut in; :func:`eegvis.envelope_activation.join_windows` therefore takes
+each output sample from the first window that holds it, for envelopes and
+activations alike.
 """
 
 from __future__ import annotations
 
 import logging
-import math
-import os
-from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
-from typing import TypeVar
+from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
-import torch
 from scipy import fft as sp_fft
 from scipy.signal import butter, sosfiltfilt
 
 logger = logging.getLogger(__name__)
 
-# Signals are processed in blocks of about this many float64 values (1 MiB), which keeps
-# temporaries (complex spectra, cumulative sums) small and lets threads share the work.
+# Signals are filtered in blocks of about this many float64 values (1 MiB), which keeps
+# the filter's temporaries small.
 _BLOCK_VALUES = 2**17
-
-Windowed = TypeVar("Windowed", np.ndarray, torch.Tensor)
 
 
 def paper_filterbank() -> list[tuple[float, float]]:
@@ -114,7 +104,6 @@ def bandpass(
     high: float,
     order: int = 4,
     axis: int = -1,
-    n_jobs: int = 1,
 ) -> np.ndarray:
     """Filter into one band with a zero-phase Butterworth filter.
 
@@ -126,13 +115,13 @@ def bandpass(
     ``scipy.signal.butter``.
 
     The filter runs along ``axis`` of whatever it is given, as one continuous
-    signal. Filtering a continuous recording and cutting trials afterwards
-    avoids edge transients; when per-trial arrays are given (as the workflow
-    does, from its epochs), each trial is filtered on its own with
-    ``sosfiltfilt``'s default odd extension at both ends, and its first and
-    last fraction of a second (longer for narrow and low bands) carry some edge
-    effect. The correlations include these samples, as the network's windows
-    cover the whole trial.
+    signal. The workflow filters each continuous run and cuts the trials
+    afterwards (:func:`eegvis.epochs.bandpassed_trials`), which keeps the
+    filter's edge transients at the ends of the run. Given per-trial arrays
+    (as :func:`eegvis.analyses.envelope_activation_maps` without ``raw``), each
+    trial is filtered on its own with ``sosfiltfilt``'s default odd extension
+    at both ends, and its first and last fraction of a second (longer for
+    narrow and low bands) carry some edge effect.
 
     Parameters
     ----------
@@ -146,9 +135,6 @@ def bandpass(
         Butterworth order (per edge for a band-pass).
     axis : int
         Time axis.
-    n_jobs : int
-        Threads filtering blocks of signals at once (-1: one per CPU); the
-        result does not depend on it.
 
     Returns
     -------
@@ -170,11 +156,9 @@ def bandpass(
     signals = np.moveaxis(np.asarray(data, dtype=np.float64), axis, -1)
     rows = signals.reshape(-1, signals.shape[-1])
     filtered = np.empty_like(rows)
-
-    def run(block: slice) -> None:
-        filtered[block] = sosfiltfilt(sos, rows[block], axis=-1)
-
-    _run_blocks(run, len(rows), max(1, _BLOCK_VALUES // rows.shape[-1]), n_jobs)
+    block = max(1, _BLOCK_VALUES // rows.shape[-1])
+    for start in range(0, len(rows), block):
+        filtered[start : start + block] = sosfiltfilt(sos, rows[start : start + block], axis=-1)
     return np.moveaxis(filtered.reshape(signals.shape), -1, axis)
 
 
@@ -304,130 +288,8 @@ def cut_windows(data: npt.ArrayLike, starts: npt.ArrayLike, window_samples: int)
     return windows.reshape(-1, *data.shape[1:-1], window_samples)
 
 
-def windowed_envelopes(
-    filtered: npt.ArrayLike,
-    starts: npt.ArrayLike,
-    window_samples: int,
-    receptive_field: int,
-    n_jobs: int = 1,
-) -> np.ndarray:
-    """Return squared envelopes averaged over a layer's receptive field, per input window.
-
-    Cuts the network's input windows from band-passed trials, takes the squared
-    Hilbert envelope of each window and averages it over ``receptive_field``
-    samples (stride 1, no padding). The result has the length of the dense
-    layer's output, and its sample ``j`` averages the input samples
-    ``j .. j + receptive_field - 1`` of the window, the ones that layer output
-    ``j`` sees. For several layers of one network, the squared envelopes can be
-    computed once, ``squared_envelope(cut_windows(filtered, starts,
-    window_samples))``, and averaged with :func:`moving_average` per receptive
-    field: the same numbers, with one Hilbert transform per window instead of
-    one per layer.
-
-    Parameters
-    ----------
-    filtered : array_like, shape (n_trials, ..., n_times)
-        Band-passed trials (:func:`bandpass`), e.g. (n_trials, n_chans,
-        n_times) or (n_trials, n_chans, n_bands, n_times).
-    starts : array_like of int, shape (n_windows,)
-        Window starts within a trial (:func:`eegvis.crops.crop_starts`), the ones used for
-        the network's input.
-    window_samples : int
-        The network's input length in samples.
-    receptive_field : int
-        The layer's receptive field in samples, ``<= window_samples``.
-    n_jobs : int
-        Threads processing blocks of trials at once (-1: one per CPU); the
-        result does not depend on it.
-
-    Returns
-    -------
-    averaged : np.ndarray of float64, shape (n_trials * n_windows, ..., n_out)
-        With ``n_out = window_samples - receptive_field + 1``; windows in the
-        order of :func:`cut_windows`.
-    """
-    if not 1 <= receptive_field <= window_samples:
-        raise ValueError(
-            f"receptive_field must be between 1 and window_samples={window_samples}, "
-            f"got {receptive_field}"
-        )
-    filtered = np.asarray(filtered, dtype=np.float64)
-    starts = _check_starts(starts)
-    n_trials, middle = filtered.shape[0], filtered.shape[1:-1]
-    n_out = window_samples - receptive_field + 1
-    averaged = np.empty((n_trials, len(starts), *middle, n_out))
-
-    def run(block: slice) -> None:
-        windows = cut_windows(filtered[block], starts, window_samples)
-        power = moving_average(squared_envelope(windows), receptive_field)
-        averaged[block] = power.reshape(-1, len(starts), *middle, n_out)
-
-    per_trial = len(starts) * math.prod(middle) * window_samples
-    _run_blocks(run, n_trials, max(1, _BLOCK_VALUES // per_trial), n_jobs)
-    return averaged.reshape(-1, *middle, n_out)
-
-
-def stitch_windows(windowed: Windowed, starts: npt.ArrayLike) -> Windowed:
-    """Join per-window series of a dense layer into per-trial series.
-
-    Output sample ``j`` of window ``k`` belongs to trial sample
-    ``starts[k] + j`` (the first input sample it sees). Each trial sample is
-    taken from the first window that contains it, for any layer: window 0
-    gives all its samples, every later window only those past the end of the
-    window before it. Apply it to envelopes and activations alike.
-
-    Parameters
-    ----------
-    windowed : np.ndarray | torch.Tensor, shape (n_trials * n_windows, ..., n_out)
-        Per-window series, trial-major as from :func:`cut_windows`.
-    starts : array_like of int, shape (n_windows,)
-        The window starts used to cut the windows.
-
-    Returns
-    -------
-    stitched : same type as ``windowed``, shape (n_trials, ..., starts[-1] + n_out)
-        Per-trial series; ``n_times - receptive_field + 1`` samples when the
-        last window ends at the end of the trial.
-    """
-    starts = _check_starts(starts)
-    n_windows, n_out = len(starts), windowed.shape[-1]
-    if windowed.shape[0] % n_windows:
-        raise ValueError(
-            f"{windowed.shape[0]} windows are not a whole number of trials of {n_windows}"
-        )
-    if np.any(np.diff(starts) > n_out):
-        raise ValueError(
-            f"windows starting at {starts.tolist()} leave gaps between series of {n_out} samples"
-        )
-    grouped = windowed.reshape(-1, n_windows, *windowed.shape[1:])
-    first_new = np.concatenate([[0], starts[:-1] + n_out - starts[1:]])
-    pieces = [grouped[:, k, ..., first:] for k, first in enumerate(first_new.tolist())]
-    if isinstance(windowed, torch.Tensor):
-        return torch.cat(pieces, dim=-1)
-    return np.concatenate(pieces, axis=-1)
-
-
 def _check_starts(starts: npt.ArrayLike) -> np.ndarray:
     starts = np.asarray(starts, dtype=np.int64)
     if starts.ndim != 1 or starts.size == 0 or np.any(np.diff(starts) <= 0):
         raise ValueError(f"window starts must be a non-empty increasing 1-D sequence: {starts}")
     return starts
-
-
-def _run_blocks(run: Callable[[slice], None], n: int, block: int, n_jobs: int) -> None:
-    """Call ``run`` on consecutive blocks of ``block`` items of ``range(n)``, on ``n_jobs`` threads.
-
-    ``run`` writes its block's results into a preallocated array, so the result does not depend
-    on the number of threads (NumPy and SciPy release the GIL in the heavy steps).
-    """
-    if n_jobs == -1:
-        n_jobs = os.cpu_count() or 1
-    if n_jobs < 1:
-        raise ValueError(f"n_jobs must be a positive integer or -1, got {n_jobs}")
-    blocks = [slice(start, min(start + block, n)) for start in range(0, n, block)]
-    if n_jobs == 1 or len(blocks) < 2:
-        for each in blocks:
-            run(each)
-        return
-    with ThreadPoolExecutor(min(n_jobs, len(blocks))) as pool:
-        list(pool.map(run, blocks))

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from eegvis.eegbci import EDF_CHANNELS
+from eegvis.subjects import SubjectTrials
 
 logger = logging.getLogger(__name__)
 
@@ -474,30 +475,13 @@ def usable_subjects(summary_paths: Sequence[str | os.PathLike]) -> list[int]:
     return indices
 
 
-@dataclass(frozen=True)
-class SubjectTrials:
-    """One subject's trials as the network sees them.
-
-    Attributes
-    ----------
-    subject : int
-        Subject number.
-    X : ndarray, shape (n_trials, n_channels, n_times), float32
-        Trials in the requested units.
-    y : ndarray, shape (n_trials,), int64
-        Class index of each trial.
-    """
-
-    subject: int
-    X: np.ndarray
-    y: np.ndarray
-
-
 def iter_subjects(
     epoch_paths: Sequence[str | os.PathLike],
     summary_paths: Sequence[str | os.PathLike],
     classes: Sequence[str],
     units: str = "uV",
+    bandpassed_paths: Sequence[str | os.PathLike] | None = None,
+    splits: Mapping[int, str] | None = None,
 ) -> Iterator[SubjectTrials]:
     """Load usable subjects one at a time (memory independent of their number).
 
@@ -512,6 +496,11 @@ def iter_subjects(
         Class names; see :func:`to_arrays`.
     units : {"uV", "V"}
         Units of the returned data.
+    bandpassed_paths : sequence of path-like | None
+        The matching band-passed trials (``.npy`` of :func:`bandpassed_trials`),
+        loaded into :attr:`SubjectTrials.filtered`.
+    splits : mapping of int to str | None
+        Subject number to ``"train"`` or ``"valid"``.
 
     Yields
     ------
@@ -519,9 +508,10 @@ def iter_subjects(
         In the order of ``epoch_paths``.
     """
     for index in usable_subjects(summary_paths):
-        subject = json.loads(Path(summary_paths[index]).read_text())["subject"]
+        subject = int(json.loads(Path(summary_paths[index]).read_text())["subject"])
         X, y = to_arrays(load_epochs(epoch_paths[index]), classes, units)
-        yield SubjectTrials(int(subject), X, y)
+        filtered = None if bandpassed_paths is None else np.load(bandpassed_paths[index])
+        yield SubjectTrials(subject, X, y, filtered, (splits or {}).get(subject, ""))
 
 
 def load_split(

@@ -20,8 +20,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import scipy.sparse
+import xarray as xr
 
-from eegvis.perturbation import band_mean
+import eegvis.maps  # noqa: F401  (registers the .eegvis accessor)
 from eegvis.reliability import split_half
 from eegvis.statistics import one_sample_test
 
@@ -100,13 +101,13 @@ class MapFamily:
         }
 
 
-def subject_selection(arrays: Mapping[str, np.ndarray], subjects: str) -> np.ndarray:
+def subject_selection(maps: xr.Dataset, subjects: str) -> np.ndarray:
     """Boolean mask of the subjects the statistics use.
 
     Parameters
     ----------
-    arrays : mapping
-        A result file's arrays with ``splits`` (``"train"`` or ``"valid"`` per subject).
+    maps : xarray.Dataset
+        Maps with the ``split`` coordinate (``"train"`` or ``"valid"`` per subject).
     subjects : {"all", "train", "valid"}
         The config's ``statistics.subjects``.
 
@@ -114,7 +115,7 @@ def subject_selection(arrays: Mapping[str, np.ndarray], subjects: str) -> np.nda
     -------
     mask : numpy.ndarray of bool, shape (n_subjects,)
     """
-    splits = np.asarray(arrays["splits"]).astype(str)
+    splits = maps["split"].values.astype(str)
     if subjects == "all":
         return np.ones(len(splits), dtype=bool)
     if subjects not in ("train", "valid"):
@@ -145,7 +146,7 @@ def contrasts(maps: Mapping[str, np.ndarray], controls: Sequence[str]) -> dict[s
 
 
 def envelope_activation_families(
-    results: Mapping[str, Mapping[str, np.ndarray]],
+    results: Mapping[str, xr.Dataset],
     controls: Sequence[str],
     subjects: str = "all",
 ) -> list[MapFamily]:
@@ -153,8 +154,8 @@ def envelope_activation_families(
 
     Parameters
     ----------
-    results : mapping of str to mapping
-        Envelope-activation arrays of ``"trained"`` and each control network.
+    results : mapping of str to xarray.Dataset
+        Envelope-activation maps of ``"trained"`` and each control network.
     controls : sequence of str
         Control networks.
     subjects : {"all", "train", "valid"}
@@ -168,29 +169,26 @@ def envelope_activation_families(
     """
     trained = results["trained"]
     keep = subject_selection(trained, subjects)
+    order = ("subject", "channel", "band", "layer")
+    per_model = {
+        name: maps["correlation"].transpose(*order).values[keep] for name, maps in results.items()
+    }
     families = []
-    for layer in trained["layers"].astype(str):
-        per_model = {
-            name: np.nanmean(arrays[f"subject_corr/{layer}"][keep], axis=-1)
-            for name, arrays in results.items()
-        }
+    for i, layer in enumerate(trained["layer"].values.astype(str)):
         for contrast, values in contrasts(per_model, controls).items():
             families.append(
-                _family(trained, "envelope_activation", contrast, layer, "", keep, values)
+                _family(trained, "envelope_activation", contrast, layer, "", keep, values[..., i])
             )
     return families
 
 
-def envelope_class_families(
-    arrays: Mapping[str, np.ndarray], subjects: str = "all"
-) -> list[MapFamily]:
+def envelope_class_families(maps: xr.Dataset, subjects: str = "all") -> list[MapFamily]:
     """Families of envelope–class correlation maps, one per class.
 
     Parameters
     ----------
-    arrays : mapping
-        Envelope-class arrays (``subject_corr`` of shape (n_subjects,
-        n_channels, n_bands, n_classes)).
+    maps : xarray.Dataset
+        Envelope-class maps (``correlation``: subject, channel, band, class).
     subjects : {"all", "train", "valid"}
         Subjects to keep.
 
@@ -198,16 +196,21 @@ def envelope_class_families(
     -------
     families : list of MapFamily
     """
-    keep = subject_selection(arrays, subjects)
+    keep = subject_selection(maps, subjects)
+    values = maps["correlation"].transpose("subject", "channel", "band", "class").values[keep]
     return [
-        _family(arrays, "envelope_class", "", "", klass, keep, arrays["subject_corr"][keep, ..., i])
-        for i, klass in enumerate(arrays["classes"].astype(str))
+        _family(maps, "envelope_class", "", "", klass, keep, values[..., i])
+        for i, klass in enumerate(maps["class"].values.astype(str))
     ]
+
+
+def _band_dict(bands: Sequence[Mapping[str, float]]) -> dict[str, tuple[float, float]]:
+    return {band["name"]: (band["low"], band["high"]) for band in bands}
 
 
 def spectral_families(
     analysis: str,
-    results: Mapping[str, Mapping[str, np.ndarray]],
+    results: Mapping[str, xr.Dataset],
     bands: Sequence[Mapping[str, float]],
     controls: Sequence[str],
     subjects: str = "all",
@@ -216,11 +219,10 @@ def spectral_families(
 
     Parameters
     ----------
-    analysis : {"gradient", "perturbation"}
-        Which analysis ``results`` hold (per-subject maps ``subject_maps`` of
-        shape (n_subjects, n_channels, n_freqs, n_classes), frequencies ``freqs``).
-    results : mapping of str to mapping
-        Arrays of ``"trained"`` and each control network.
+    analysis : {"gradient", "attribution", "perturbation"}
+        Which analysis ``results`` hold (per-subject maps with a ``frequency`` dimension).
+    results : mapping of str to xarray.Dataset
+        Maps of ``"trained"`` and each control network.
     bands : sequence of mapping
         ``{name, low, high}`` in Hz; each map is averaged over the bins of a band.
     controls : sequence of str
@@ -235,21 +237,15 @@ def spectral_families(
     """
     trained = results["trained"]
     keep = subject_selection(trained, subjects)
+    order = ("subject", "channel", "band", "class")
     per_model = {
-        name: np.stack(
-            [
-                np.stack(
-                    [band_mean(m, arrays["freqs"], b["low"], b["high"]) for b in bands], axis=1
-                )
-                for m in arrays["subject_maps"][keep]
-            ]
-        )  # (n_subjects, n_channels, n_bands, n_classes)
-        for name, arrays in results.items()
+        name: maps.eegvis.band_means(_band_dict(bands)).eegvis.map.transpose(*order).values[keep]
+        for name, maps in results.items()
     }
     band_names = [b["name"] for b in bands]
     families = []
     for contrast, values in contrasts(per_model, controls).items():
-        for i, klass in enumerate(trained["classes"].astype(str)):
+        for i, klass in enumerate(trained["class"].values.astype(str)):
             families.append(
                 _family(
                     trained, analysis, contrast, "", klass, keep, values[..., i], bands=band_names
@@ -258,13 +254,11 @@ def spectral_families(
     return families
 
 
-def attribution_results(
-    results: Mapping[str, Mapping[str, np.ndarray]],
-) -> dict[str, dict[str, np.ndarray]]:
-    """Gradient results whose per-subject maps are the gradient attribution.
+def attribution_results(results: Mapping[str, xr.Dataset]) -> dict[str, xr.Dataset]:
+    """Gradient maps whose per-subject map is the gradient attribution.
 
     Per subject, the mean amplitude gradient of class ``k`` times the class
-    difference of the mean amplitude (``subject_amplitude_differences``, see
+    difference of the mean amplitude (``amplitude_difference``, see
     :func:`eegvis.gradients.class_amplitude_difference`): the first-order
     change of class ``k``'s prediction due to the amplitude difference between
     class ``k``'s crops and the others at each (channel, frequency). Where the
@@ -276,21 +270,22 @@ def attribution_results(
 
     Parameters
     ----------
-    results : mapping of str to mapping
-        Gradient arrays per network.
+    results : mapping of str to xarray.Dataset
+        Gradient maps per network.
 
     Returns
     -------
-    results : dict of str to dict
-        The same arrays, ``subject_maps`` replaced by the attribution.
+    results : dict of str to xarray.Dataset
+        Per network, the per-subject map ``attribution`` (attrs ``map``).
     """
-    return {
-        name: {
-            **arrays,
-            "subject_maps": arrays["subject_maps"] * arrays["subject_amplitude_differences"],
-        }
-        for name, arrays in results.items()
-    }
+    attributed = {}
+    for name, maps in results.items():
+        attribution = maps["gradient"] * maps["amplitude_difference"]
+        attributed[name] = xr.Dataset(
+            {"attribution": attribution},
+            attrs={**maps.attrs, "analysis": "attribution", "map": "attribution"},
+        )
+    return attributed
 
 
 def statistics_table(
@@ -379,15 +374,15 @@ def subject_reliability_table(families: Sequence[MapFamily]) -> pd.DataFrame:
 
 
 def iteration_reliability_table(
-    results: Mapping[str, Mapping[str, np.ndarray]], bands: Sequence[Mapping[str, float]]
+    results: Mapping[str, xr.Dataset], bands: Sequence[Mapping[str, float]]
 ) -> pd.DataFrame:
     """Split-half reliability over perturbation iterations (odd vs even) of the pooled maps.
 
     Parameters
     ----------
-    results : mapping of str to mapping
-        Perturbation arrays per network, with ``iteration_maps`` of shape
-        (n_iterations, n_channels, n_freqs, n_classes).
+    results : mapping of str to xarray.Dataset
+        Perturbation maps per network, with ``iteration_correlation``
+        (iteration, channel, frequency, class).
     bands : sequence of mapping
         ``{name, low, high}`` in Hz.
 
@@ -399,22 +394,18 @@ def iteration_reliability_table(
         half-means, ``n`` the number of iterations.
     """
     rows = []
-    for network, arrays in results.items():
-        for band in bands:
-            maps = np.stack(
-                [
-                    band_mean(m, arrays["freqs"], band["low"], band["high"])
-                    for m in arrays["iteration_maps"]
-                ]
-            )  # (n_iterations, n_channels, n_classes)
-            for i, klass in enumerate(arrays["classes"].astype(str)):
-                estimate = split_half(maps[..., i])
+    for network, maps in results.items():
+        means = maps.eegvis.band_means(_band_dict(bands))["iteration_correlation"]
+        for band in means["band"].values.astype(str):
+            for klass in means["class"].values.astype(str):
+                cells = means.sel(band=band, **{"class": klass}).transpose("iteration", "channel")
+                estimate = split_half(cells.values)
                 rows.append(
                     {
                         "analysis": "perturbation",
                         "contrast": network,
                         "layer": "",
-                        "band": band["name"],
+                        "band": band,
                         "class": klass,
                         "split": "iterations",
                         "r": estimate.r,
@@ -426,7 +417,7 @@ def iteration_reliability_table(
 
 
 def _family(
-    arrays: Mapping[str, np.ndarray],
+    maps: xr.Dataset,
     analysis: str,
     contrast: str,
     layer: str,
@@ -435,14 +426,14 @@ def _family(
     values: np.ndarray,
     bands: Sequence[str] | None = None,
 ) -> MapFamily:
-    """Build a family with the labels of a result file."""
+    """Build a family with the labels of a maps dataset."""
     return MapFamily(
         analysis=analysis,
         contrast=contrast,
         layer=layer,
         klass=klass,
-        subjects=np.asarray(arrays["subjects"])[keep],
-        channels=tuple(arrays["channels"].astype(str)),
-        bands=tuple(arrays["bands"].astype(str)) if bands is None else tuple(bands),
+        subjects=maps["subject"].values[keep],
+        channels=tuple(maps["channel"].values.astype(str)),
+        bands=tuple(maps["band"].values.astype(str)) if bands is None else tuple(bands),
         values=np.asarray(values, dtype=float),
     )

@@ -15,9 +15,9 @@ faster 1-D convolution kernels. ``conv_time`` keeps braindecode's
 Dense prediction. :func:`to_dense_prediction_model` turns strides into
 dilations so that the network emits one prediction per window of
 :func:`receptive_field` samples at stride 1; :func:`output_lengths`,
-:func:`receptive_fields` and :func:`n_predictions` derive time geometry from
-the modules' kernel sizes, strides and dilations. :func:`layer_outputs`
-returns the outputs of named layers, e.g. :data:`BLOCK_OUTPUTS`.
+:func:`receptive_fields` derive time geometry from the modules' kernel sizes,
+strides and dilations (:mod:`eegvis.layers` finds it for any network by
+probing, and captures the outputs of named layers such as :data:`BLOCK_OUTPUTS`).
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ import math
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
@@ -390,6 +389,20 @@ class Deep4Net(nn.Sequential):
                     if module.bias is not None:
                         nn.init.zeros_(module.bias)
 
+    #: Whether :meth:`forward` runs ``conv_time`` and ``conv_spat`` as one convolution.
+    fuse_first_block: bool = True
+
+    @property
+    def fused_layers(self) -> tuple[str, ...]:
+        """Children that :meth:`forward` skips while :attr:`fuse_first_block` is true.
+
+        ``("conv_time", "conv_spat")`` with ``split_first_layer``, else ``()``.
+        """
+        first, second = list(self)[:2]
+        if isinstance(first, ChannelwiseTimeConv) and isinstance(second, SpatialConv):
+            return ("conv_time", "conv_spat")
+        return ()
+
     def __getitem__(self, index: int | slice) -> nn.Module:
         """Return a child, or a plain :class:`nn.Sequential` of a slice of them.
 
@@ -403,16 +416,17 @@ class Deep4Net(nn.Sequential):
     def forward(self, x: Tensor) -> Tensor:
         """Return log-probabilities for ``(batch, n_chans, n_times)`` input.
 
-        ``conv_time`` followed by ``conv_spat`` is one linear map. Unless a hook
-        watches either layer, it runs as a single convolution with the product
-        of their weights (the same result up to float rounding, about twice as
-        fast on a CPU); otherwise every child runs in turn.
+        ``conv_time`` followed by ``conv_spat`` is one linear map. While
+        :attr:`fuse_first_block` is true (the default), it runs as a single
+        convolution with the product of their weights (the same result up to
+        float rounding, about twice as fast on a CPU), and neither module runs
+        on its own (hooks on them do not fire); set it to ``False`` to run every
+        child in turn. :func:`eegvis.layers.receptive_fields` and the analyses do
+        so themselves while they capture either layer (see :attr:`fused_layers`).
         """
         children = list(self)
-        first, second = children[:2]
-        fusable = isinstance(first, ChannelwiseTimeConv) and isinstance(second, SpatialConv)
-        if fusable and not any(m._forward_hooks or m._forward_pre_hooks for m in (first, second)):
-            x = _fused_first_block(first, second, x)
+        if self.fuse_first_block and self.fused_layers:
+            x = _fused_first_block(children[0], children[1], x)
             children = children[2:]
         for module in children:
             x = module(x)
@@ -597,53 +611,3 @@ def output_lengths(model: nn.Module, n_times: int, axis: int = 2) -> dict[str, i
                 raise ValueError(f"input too short: layer {name!r} would have no output.")
         lengths[name] = n_times
     return lengths
-
-
-def n_predictions(model: nn.Module, n_times: int, axis: int = 2) -> int:
-    """Return the number of outputs (dense predictions) of ``model`` for ``n_times`` samples."""
-    return list(output_lengths(model, n_times, axis).values())[-1]
-
-
-def layer_outputs(
-    model: nn.Sequential, x: Tensor | np.ndarray, layers: Sequence[str] = BLOCK_OUTPUTS
-) -> dict[str, Tensor]:
-    """Return the outputs of named children of ``model`` for a batch (eval mode, no gradients).
-
-    The children are applied in order up to the last requested one; the
-    model's training flag is restored afterwards.
-
-    Parameters
-    ----------
-    model : nn.Sequential
-        E.g. a (dense) :class:`Deep4Net`.
-    x : Tensor | ndarray, shape (batch, n_chans, n_times)
-        Input; converted to the dtype and device of the model's parameters.
-    layers : sequence of str
-        Child names, e.g. :data:`BLOCK_OUTPUTS`.
-
-    Returns
-    -------
-    outputs : dict of str to Tensor
-        In the order of ``layers``. For :class:`Deep4Net` layers after
-        ``conv_spat``: ``(batch, filters, time)``; ``conv_time``: ``(batch,
-        n_filters_time, time, n_chans)``.
-    """
-    names = [name for name, _ in model.named_children()]
-    unknown = set(layers) - set(names)
-    if unknown:
-        raise KeyError(f"no such layers: {sorted(unknown)}; layers are {names}.")
-    param = next(model.parameters())
-    h = torch.as_tensor(x, dtype=param.dtype, device=param.device)
-    outputs, was_training = {}, model.training
-    model.eval()
-    try:
-        with torch.no_grad():
-            for name, module in model.named_children():
-                h = module(h)
-                if name in layers:
-                    outputs[name] = h
-                if len(outputs) == len(set(layers)):
-                    break
-    finally:
-        model.train(was_training)
-    return {name: outputs[name] for name in layers}

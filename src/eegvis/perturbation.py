@@ -9,7 +9,7 @@ with the change of every class's prediction. A map with large positive values
 at (channel, frequency) says: more amplitude there, more evidence for the
 class.
 
-:func:`perturbation_maps` computes these maps for any torch module, in one
+:func:`perturbation_correlations` computes these maps for any torch module, in one
 pass over the data: the map pooled over (a chosen subset of) the crops, the
 map of every iteration, the map of every group of crops (e.g. per subject),
 all from the same noise, and the split-half reliability of the map over
@@ -69,7 +69,7 @@ MIN_AUTO_ITERATIONS = 4
 
 @dataclass(frozen=True, eq=False)
 class PerturbationMaps:
-    """Result of :func:`perturbation_maps`; all arrays float64 except ``groups``.
+    """Result of :func:`perturbation_correlations`; all arrays float64 except ``groups``.
 
     ``n_rows`` is the number of channels, or 1 for ``"phase"``; ``n_freqs =
     n_times // 2 + 1``. Maps are NaN where the perturbation or the prediction
@@ -90,7 +90,7 @@ class PerturbationMaps:
         Entry ``k - 1``: Pearson correlation, after ``k`` iterations, between
         the mean of the odd-numbered (1st, 3rd, ...) and the mean of the
         even-numbered iterations' pooled maps, across the cells of the
-        reliability map (see :func:`perturbation_maps`); NaN for ``k = 1`` and
+        reliability map (see :func:`perturbation_correlations`); NaN for ``k = 1`` and
         where undefined.
     split_half_r_sb : numpy.ndarray, shape (n_iterations,)
         The same, Spearman–Brown corrected, ``2 r / (1 + r)``: the estimated
@@ -122,7 +122,7 @@ class PerturbationMaps:
         return float(self.split_half_r_sb[-1])
 
 
-def perturbation_maps(
+def perturbation_correlations(
     model: nn.Module,
     X: np.ndarray | torch.Tensor,
     sfreq: float,
@@ -379,7 +379,7 @@ def amplitude_perturbation_correlation(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Correlate random spectral perturbations of the inputs with prediction changes.
 
-    The pooled map of :func:`perturbation_maps` over all crops, with a fixed
+    The pooled map of :func:`perturbation_correlations` over all crops, with a fixed
     number of iterations; see there for the method and the parameters.
 
     Returns
@@ -395,9 +395,9 @@ def amplitude_perturbation_correlation(
     Raises
     ------
     ValueError
-        As :func:`perturbation_maps`.
+        As :func:`perturbation_correlations`.
     """
-    maps = perturbation_maps(
+    maps = perturbation_correlations(
         model,
         X,
         sfreq,

@@ -40,6 +40,7 @@ from torch import nn
 from eegvis.crops import crop_index, crop_starts, trial_predictions
 from eegvis.devices import resolve_device
 from eegvis.io import atomic_output
+from eegvis.layers import n_predictions
 
 logger = logging.getLogger(__name__)
 
@@ -151,17 +152,6 @@ def _make_optimizer(model: nn.Module, settings: TrainingSettings) -> torch.optim
             model.parameters(), lr=settings.lr, weight_decay=settings.weight_decay
         )
     raise ValueError(f"optimizer must be 'braindecode' or 'torch', got {settings.optimizer!r}.")
-
-
-def n_dense_predictions(model: nn.Module, n_chans: int, input_time_length: int) -> int:
-    """Return how many predictions a dense model makes per input window."""
-    device = next(model.parameters()).device
-    was_training = model.training
-    model.eval()
-    with torch.no_grad():
-        out = model(torch.zeros(1, n_chans, input_time_length, device=device))
-    model.train(was_training)
-    return int(out.shape[-1]) if out.ndim == 3 else 1
 
 
 def _dense(log_probs: torch.Tensor) -> torch.Tensor:
@@ -334,7 +324,7 @@ def fit_cropped(
     """
     device = resolve_device(settings.device)
     model.to(device)
-    n_preds = n_dense_predictions(model, train[0].shape[1], input_time_length)
+    n_preds = n_predictions(model, train[0].shape[1], input_time_length)
     train_data = CroppedData(*train, input_time_length, n_preds)
     valid_data = CroppedData(*valid, input_time_length, n_preds)
     n_batches = math.ceil(len(train_data.index) / settings.batch_size)

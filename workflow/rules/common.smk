@@ -75,6 +75,8 @@ def recordings_ready(wildcards):
 
 
 BAND_NAMES = [band["name"] for band in config["bands"]]
+# Envelope bands as the analyses take them: name -> (low, high) in Hz.
+BANDS = {band["name"]: (band["low"], band["high"]) for band in config["bands"]}
 BAND_EDGES = [(band["low"], band["high"]) for band in config["bands"]]
 BAND_TITLES = [band_title(band["name"], band["low"], band["high"]) for band in config["bands"]]
 MAP_BANDS = {
@@ -115,9 +117,9 @@ def subject_files(split, suffix, folder="epochs"):
 def analysis_results(wildcards):
     """The result files one analysis's statistics are computed from."""
     if wildcards.analysis == "envelope_class":
-        return {"envelope_class": f"{RESULTS}/envelope_class/correlations.npz"}
+        return {"envelope_class": f"{RESULTS}/envelope_class/correlations.nc"}
     folder = RESULT_FOLDER.get(wildcards.analysis, wildcards.analysis)
-    return {model: f"{RESULTS}/{folder}/{model}.npz" for model in MODELS}
+    return {model: f"{RESULTS}/{folder}/{model}.nc" for model in MODELS}
 
 
 def map_bands(wildcards):

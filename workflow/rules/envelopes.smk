@@ -31,7 +31,7 @@ rule envelope_activation:
         summaries=subject_files("all", ".json"),
         bandpassed=subject_files("all", ".npy", folder="bandpassed"),
     output:
-        f"{RESULTS}/envelope_activation/{{model}}.npz",
+        f"{RESULTS}/envelope_activation/{{model}}.nc",
     log:
         f"{LOGS}/envelope_activation/{{model}}.log",
     benchmark:
@@ -45,8 +45,7 @@ rule envelope_activation:
         runtime=120,
     params:
         units=config["epochs"]["units"],
-        bands=BAND_NAMES,
-        subjects=SUBJECTS,
+        bands=BANDS,
         splits=SPLITS,
         device=config["training"]["device"],
         batch_size=config["envelope_activation"]["batch_size"],
@@ -61,7 +60,7 @@ rule envelope_class:
         summaries=subject_files("all", ".json"),
         bandpassed=subject_files("all", ".npy", folder="bandpassed"),
     output:
-        arrays=f"{RESULTS}/envelope_class/correlations.npz",
+        maps=f"{RESULTS}/envelope_class/correlations.nc",
         table=f"{RESULTS}/envelope_class/correlations.csv",
     log:
         f"{LOGS}/envelope_class.log",
@@ -73,8 +72,8 @@ rule envelope_class:
         mem_mb=4000,
         runtime=60,
     params:
-        bands=BAND_NAMES,
-        subjects=SUBJECTS,
+        units=config["epochs"]["units"],
+        bands=BANDS,
         splits=SPLITS,
     script:
         "../../scripts/envelope_class.py"
@@ -82,7 +81,7 @@ rule envelope_class:
 
 rule tabulate_envelope_activation:
     input:
-        expand(f"{RESULTS}/envelope_activation/{{model}}.npz", model=MODELS),
+        expand(f"{RESULTS}/envelope_activation/{{model}}.nc", model=MODELS),
     output:
         f"{RESULTS}/envelope_activation/correlations.csv",
     log:

@@ -7,7 +7,7 @@ rule gradient:
         epochs=subject_files("all", "_epo.fif"),
         summaries=subject_files("all", ".json"),
     output:
-        arrays=f"{RESULTS}/gradient/{{model}}.npz",
+        maps=f"{RESULTS}/gradient/{{model}}.nc",
         table=f"{RESULTS}/gradient/{{model}}.csv",
     log:
         f"{LOGS}/gradient/{{model}}.log",
@@ -23,7 +23,6 @@ rule gradient:
     params:
         batch_size=config["gradient"]["batch_size"],
         units=config["epochs"]["units"],
-        sfreq=config["epochs"]["sfreq"],
         device=config["training"]["device"],
         splits=SPLITS,
     script:

@@ -7,7 +7,7 @@ rule perturbation:
         epochs=subject_files("all", "_epo.fif"),
         summaries=subject_files("all", ".json"),
     output:
-        arrays=f"{RESULTS}/perturbation/{{model}}.npz",
+        maps=f"{RESULTS}/perturbation/{{model}}.nc",
         table=f"{RESULTS}/perturbation/{{model}}.csv",
     log:
         f"{LOGS}/perturbation/{{model}}.log",
@@ -23,7 +23,6 @@ rule perturbation:
     params:
         perturbation=config["perturbation"],
         units=config["epochs"]["units"],
-        sfreq=config["epochs"]["sfreq"],
         device=config["training"]["device"],
         splits=SPLITS,
     script:

@@ -71,7 +71,7 @@ rule plot_band_maps:
 
 rule plot_spectrum:
     input:
-        expand(f"{RESULTS}/{{analysis}}/{{model}}.npz", model=MODELS, allow_missing=True),
+        expand(f"{RESULTS}/{{analysis}}/{{model}}.nc", model=MODELS, allow_missing=True),
     output:
         report(
             f"{RESULTS}/figures/{{analysis}}_spectrum.png",

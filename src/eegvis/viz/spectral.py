@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
+import xarray as xr
 from matplotlib.figure import Figure
 
 from eegvis.viz.statistics import (
@@ -95,16 +96,14 @@ def plot_band_maps(
     )
 
 
-def plot_spectrum(
-    results: Sequence[Mapping[str, np.ndarray]], analysis: str, title: str = ""
-) -> Figure:
+def plot_spectrum(results: Sequence[xr.Dataset], analysis: str, title: str = "") -> Figure:
     """Channel × frequency heat maps of the pooled maps, per network and class.
 
     Parameters
     ----------
-    results : sequence of mapping
-        Result arrays (``maps``, ``freqs``, ``channels``, ``classes``, ``model``)
-        of each network, e.g. trained then untrained.
+    results : sequence of xarray.Dataset
+        Gradient or perturbation maps (``pooled``: channel, frequency, class) of
+        each network, e.g. trained then untrained.
     analysis : {"gradient", "perturbation"}
         Which analysis (for the colour-bar label).
     title : str
@@ -115,12 +114,12 @@ def plot_spectrum(
     fig : matplotlib.figure.Figure
         One column per (network, class), shared symmetric colour scale.
     """
-    values = np.concatenate([np.moveaxis(r["maps"], -1, 0) for r in results])
-    columns = [f"{r['model']}: {c}" for r in results for c in r["classes"]]
+    pooled = [r["pooled"].transpose("class", "channel", "frequency") for r in results]
+    columns = [f"{r.attrs['network']}: {c}" for r in results for c in r["class"].values]
     return plot_channel_frequency(
-        values,
-        [str(c) for c in results[0]["channels"]],
-        results[0]["freqs"],
+        np.concatenate([p.values for p in pooled]),
+        [str(c) for c in results[0]["channel"].values],
+        results[0]["frequency"].values,
         columns,
         title=title,
         cbar_label=VALUE_LABELS[analysis],

@@ -134,7 +134,7 @@ def plot_map_grid(
     values: np.ndarray,
     row_names: Sequence[str],
     column_names: Sequence[str],
-    ch_names: Sequence[str],
+    ch_names: Sequence[str] | mne.Info,
     *,
     title: str = "",
     cbar_label: str = "",
@@ -160,8 +160,8 @@ def plot_map_grid(
         Label left of each row (e.g. frequency bands or models).
     column_names : sequence of str, length n_columns
         Title above each column (e.g. layers or classes).
-    ch_names : sequence of str, length n_channels
-        Standard 10-05 channel names.
+    ch_names : sequence of str, length n_channels | mne.Info
+        Standard 10-05 channel names, or the channels with their positions.
     title : str
         Figure title; may hold several lines (e.g. a data citation).
     cbar_label : str
@@ -204,7 +204,8 @@ def plot_map_grid(
         unknown, or ``separate_last_column`` is set with fewer than two columns.
     """
     values = np.asarray(values, dtype=float)
-    shape = (len(row_names), len(column_names), len(ch_names))
+    info = ch_names if isinstance(ch_names, mne.Info) else eeg_info(ch_names)
+    shape = (len(row_names), len(column_names), len(info.ch_names))
     if values.shape != shape:
         raise ValueError(f"values has shape {values.shape}; the names give {shape}")
     if symmetric not in ("row", "all"):
@@ -217,7 +218,7 @@ def plot_map_grid(
         raise ValueError(f"mask has shape {mask.shape}; the names give {shape}")
     if notes is not None and np.shape(notes) != shape[:2]:
         raise ValueError(f"notes has shape {np.shape(notes)}; expected {shape[:2]}")
-    pos, sphere = scalp_positions(eeg_info(ch_names))
+    pos, sphere = scalp_positions(info)
     # Column groups with one colour scale each: (columns, colourbar label).
     groups = [(slice(None), cbar_label)]
     if separate_last_column:

@@ -1,0 +1,181 @@
+"""The public API on MNE Epochs: analyses, the labelled result type and its methods."""
+
+from __future__ import annotations
+
+import mne
+import numpy as np
+import pandas as pd
+import pytest
+
+import eegvis
+from eegvis.analyses import iter_epochs_subjects
+from eegvis.envelope_activation import (
+    OUTPUT,
+    as_channel_band_array,
+    envelope_activation_statistics,
+)
+from eegvis.envelopes import bandpass
+from eegvis.epochs import standard_montage
+from eegvis.models import SEED_000_OPTIONS, Deep4Net, to_dense_prediction_model
+from eegvis.perturbation import band_mean
+from eegvis.statistics import one_sample_test
+
+CHANNELS = ["FC3", "FC4", "C3", "Cz", "C4", "Pz"]
+SFREQ, N_SAMPLES, LENGTH = 160.0, 500, 450
+BANDS = {"mu": (7.0, 13.0), "beta": (13.0, 30.0)}
+SMALL = dict(
+    SEED_000_OPTIONS,
+    n_filters_time=4,
+    n_filters_spat=4,
+    n_filters_2=5,
+    n_filters_3=6,
+    n_filters_4=7,
+)
+
+
+def make_epochs(n_subjects: int = 3, n_trials: int = 8, subjects: bool = True) -> mne.EpochsArray:
+    """Class "right" has less 10 Hz power over C3; data in volts."""
+    rng = np.random.default_rng(5)
+    n = n_subjects * n_trials
+    labels = np.tile([0, 1], n // 2)
+    times = np.arange(N_SAMPLES) / SFREQ
+    data = rng.standard_normal((n, len(CHANNELS), N_SAMPLES))
+    mu = np.sin(2 * np.pi * 10 * times + rng.uniform(0, 2 * np.pi, (n, 1)))
+    data[:, CHANNELS.index("C3")] += np.where(labels == 1, 0.5, 2.0)[:, None] * mu
+    info = mne.create_info(CHANNELS, SFREQ, "eeg")
+    info.set_montage(standard_montage())
+    events = np.column_stack([np.arange(n) * 1000, np.zeros(n, int), labels + 1])
+    metadata = pd.DataFrame({"subject": np.repeat(np.arange(1, n_subjects + 1), n_trials)})
+    return mne.EpochsArray(
+        data * 1e-5,
+        info,
+        events,
+        event_id={"left": 1, "right": 2},
+        metadata=metadata if subjects else None,
+        verbose="error",
+    )
+
+
+@pytest.fixture(scope="module")
+def epochs() -> mne.EpochsArray:
+    return make_epochs()
+
+
+@pytest.fixture(scope="module")
+def model() -> Deep4Net:
+    net = Deep4Net(len(CHANNELS), 2, LENGTH, **SMALL, random_state=0)
+    return to_dense_prediction_model(net).eval()
+
+
+@pytest.fixture(scope="module")
+def activation(model, epochs):
+    return eegvis.envelope_activation_maps(model, epochs, BANDS, ["pool_nonlin", "pool_nonlin_3"])
+
+
+@pytest.fixture(scope="module")
+def gradient(model, epochs):
+    return eegvis.gradient_maps(model, epochs)
+
+
+def test_envelope_activation_maps_are_each_subjects_statistics(model, epochs, activation):
+    geometry = eegvis.receptive_fields(model, len(CHANNELS), LENGTH, ["pool_nonlin", OUTPUT])
+    subject = epochs[epochs.metadata["subject"] == 2]
+    X = subject.get_data(units="uV").astype(np.float32)
+    filtered = np.stack([bandpass(X.astype(float), SFREQ, lo, hi) for lo, hi in BANDS.values()])
+    statistics = envelope_activation_statistics(model, X, filtered, geometry, LENGTH)
+    expected = as_channel_band_array(statistics["pool_nonlin"], len(CHANNELS), 2)
+    units = activation["units_pool_nonlin"].sel(subject=2).values
+    np.testing.assert_allclose(units, expected, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(
+        activation["correlation"].sel(subject=2, layer="pool_nonlin").values,
+        np.nanmean(expected, axis=-1),
+        rtol=1e-6,
+        atol=1e-6,
+    )
+    assert activation["subject"].values.tolist() == [1, 2, 3]
+    assert activation.eegvis.map.dims == ("subject", "channel", "band", "layer")
+    assert activation["receptive_field"].values.tolist() == [14, 72]
+    assert activation.attrs["analysis"] == "envelope_activation"
+
+
+def test_raw_recordings_are_band_passed_before_cutting():
+    rng = np.random.default_rng(2)
+    raw = mne.io.RawArray(
+        rng.standard_normal((len(CHANNELS), 40 * int(SFREQ))) * 1e-5,
+        mne.create_info(CHANNELS, SFREQ, "eeg"),
+        verbose="error",
+    )
+    events = np.column_stack([np.arange(5, 35, 5) * int(SFREQ), np.zeros(6, int), [1, 2] * 3])
+    epochs = mne.Epochs(
+        raw, events, {"left": 1, "right": 2}, 0, 3, baseline=None, preload=True, verbose="error"
+    )
+    (trials,) = iter_epochs_subjects(epochs, bands=BANDS, raw=raw)
+    (edges,) = iter_epochs_subjects(epochs, bands=BANDS)
+    start, n = events[0, 0], epochs.get_data().shape[-1]
+    whole = bandpass(raw.get_data() * 1e6, SFREQ, *BANDS["mu"])
+    np.testing.assert_allclose(trials.filtered[0, 0], whole[:, start : start + n], rtol=1e-9)
+    assert trials.subject == 0 and trials.y.tolist() == [0, 1] * 3  # no metadata: subject 0
+    # filtering each trial on its own differs at the trial's edges, not in its middle
+    middle = slice(n // 2 - 20, n // 2 + 20)
+    edge_error = np.abs(edges.filtered - trials.filtered)
+    assert edge_error[..., :10].max() > 10 * edge_error[..., middle].max()
+
+
+def test_maps_save_read_and_tabulate(tmp_path, gradient):
+    path = tmp_path / "gradient.nc"
+    gradient.eegvis.save(path)
+    assert eegvis.read_maps(path).identical(gradient)
+    table = gradient.eegvis.to_table(name="gradient")
+    assert list(table.columns) == ["subject", "split", "channel", "frequency", "class", "gradient"]
+    n_cells = len(CHANNELS) * gradient.sizes["frequency"] * 2
+    assert len(table) == 4 * n_cells  # the pooled map, then three subjects
+    assert (table["subject"][:n_cells] == "all").all()
+    np.testing.assert_array_equal(table["gradient"][:n_cells], gradient["pooled"].values.ravel())
+    assert gradient["n_crops"].values.tolist() == [16, 16, 16]  # crops at 0 and 50 per trial
+
+
+def test_band_means_and_cross_subject_tests(gradient):
+    mu = gradient.eegvis.band_means(BANDS)
+    freqs = gradient["frequency"].values
+    np.testing.assert_allclose(
+        mu["pooled"].sel(band="beta").values,
+        band_mean(gradient["pooled"].values, freqs, *BANDS["beta"]),
+        rtol=1e-12,
+    )
+    assert mu["band_low"].values.tolist() == [7.0, 13.0]
+    result = mu.eegvis.test(n_permutations=100)
+    assert result["p"].dims == ("class", "channel", "band")
+    direct = one_sample_test(
+        mu["gradient"].sel({"class": "right"}).transpose("subject", "channel", "band").values,
+        n_permutations=100,
+    )
+    np.testing.assert_array_equal(result["p"].sel({"class": "right"}).values, direct.p)
+    assert result.attrs["n_subjects"] == 3 and result.attrs["exact"] == 1  # 2**2 patterns
+    figure = mu.eegvis.plot(mask=result["significant"], title="mu")
+    assert len([ax for ax in figure.axes if ax.get_label() != "<colorbar>"]) >= 4
+
+
+def test_envelope_class_maps_find_the_planted_effect(model, epochs):
+    maps = eegvis.envelope_class_maps(epochs, BANDS, model)
+    right = maps["pooled"].sel(band="mu", **{"class": "right"})
+    assert float(right.sel(channel="C3")) < -0.7
+    assert float(np.abs(right.drop_sel(channel="C3")).max()) < 0.3
+    assert maps.attrs["receptive_field"] == 136
+
+
+def test_perturbation_maps_on_epochs(model, epochs):
+    maps = eegvis.perturbation_maps(model, epochs, n_iterations=2, classes=["right", "left"])
+    assert maps["class"].values.tolist() == ["right", "left"]
+    assert maps.sizes["iteration"] == maps.attrs["n_iterations"] == 2
+    np.testing.assert_allclose(
+        maps["pooled"].values, maps["iteration_correlation"].mean("iteration").values, atol=1e-12
+    )
+
+
+def test_bad_arguments_are_named(model, epochs):
+    with pytest.raises(ValueError, match=r"classes \['up'\] are not in the epochs' event_id"):
+        eegvis.gradient_maps(model, epochs, classes=["up"])
+    no_length = Deep4Net(len(CHANNELS), 2, LENGTH, **SMALL)
+    del no_length.n_times
+    with pytest.raises(ValueError, match="give input_length"):
+        eegvis.gradient_maps(no_length, epochs)

@@ -8,7 +8,6 @@ from eegvis.devices import resolve_device
 from eegvis.epochs import iter_subjects
 from eegvis.logs import log_to_file
 from eegvis.model_io import load_model
-from eegvis.models import BLOCK_OUTPUTS
 
 log = log_to_file(snakemake.log[0])
 torch.set_num_threads(snakemake.threads)
@@ -27,8 +26,9 @@ maps = envelope_activation_subjects(
     subjects,
     mne.io.read_info(snakemake.input.epochs[0], verbose="error"),
     params.bands,
-    BLOCK_OUTPUTS,
+    params.layers,
     batch_size=params.batch_size,
+    input_length=metadata["input_time_length"],
     network=snakemake.wildcards.model,
 )
 maps.eegvis.save(snakemake.output[0])

@@ -13,7 +13,9 @@ log = log_to_file(snakemake.log[0])
 params = snakemake.params
 model, metadata = load_model(snakemake.input.model)
 info = mne.io.read_info(snakemake.input.epochs[0], verbose="error")
-prediction = receptive_fields(model, len(info.ch_names), model.n_times, [OUTPUT])[OUTPUT]
+prediction = receptive_fields(model, len(info.ch_names), metadata["input_time_length"], [OUTPUT])[
+    OUTPUT
+]
 subjects = iter_subjects(
     snakemake.input.epochs,
     snakemake.input.summaries,
@@ -23,7 +25,7 @@ subjects = iter_subjects(
     splits=params.splits,
 )
 maps = envelope_class_subjects(
-    subjects, info, params.bands, metadata["classes"], prediction, model.n_times
+    subjects, info, params.bands, metadata["classes"], prediction, metadata["input_time_length"]
 )
 maps.eegvis.save(snakemake.output.maps)
 maps.eegvis.write_table(snakemake.output.table, name="correlation")

@@ -29,6 +29,7 @@ maps = gradient_subjects(
     mne.io.read_info(snakemake.input.epochs[0], verbose="error"),
     metadata["classes"],
     batch_size=params.batch_size,
+    input_length=metadata["input_time_length"],
     network=snakemake.wildcards.model,
 )
 maps.eegvis.save(snakemake.output.maps)

@@ -1,22 +1,25 @@
-"""Draw the Deep4Net's initial weights: the untrained control, and where training starts."""
+"""Draw the network's initial weights: the untrained control, and where training starts."""
 
 from eegvis.eegbci import CHANNELS
 from eegvis.logs import log_to_file
-from eegvis.model_io import build_dense_deep4, save_model
+from eegvis.model_io import build_network, save_model
 
 log = log_to_file(snakemake.log[0])
 params = snakemake.params
-architecture = dict(
-    n_chans=len(CHANNELS),
-    n_classes=len(params.classes),
-    input_time_length=params.model["input_time_length"],
-    deep4=params.model["deep4"],
-)
-model = build_dense_deep4(**architecture, seed=params.seed)
-metadata = dict(
-    classes=list(params.classes),
-    units=params.units,
-    ch_names=list(CHANNELS),
-)
+settings = params.model
+if "class" in settings:  # a network trained elsewhere: the same class, freshly seeded
+    architecture = dict(
+        input_time_length=settings["input_time_length"],
+        **{"class": settings["class"], "kwargs": settings["kwargs"]},
+    )
+else:
+    architecture = dict(
+        n_chans=len(CHANNELS),
+        n_classes=len(params.classes),
+        input_time_length=settings["input_time_length"],
+        deep4=settings["deep4"],
+    )
+model = build_network(architecture, seed=params.seed)
+metadata = dict(classes=list(params.classes), units=params.units, ch_names=list(CHANNELS))
 save_model(snakemake.output[0], model.state_dict(), architecture, metadata)
 log.info("Initial weights of %s (seed %d)", architecture, params.seed)

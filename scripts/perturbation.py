@@ -38,6 +38,7 @@ maps = perturbation_subjects(
     perturbation=settings["kind"],
     batch_size=settings["batch_size"],
     seed=settings["seed"],
+    input_length=metadata["input_time_length"],
     network=snakemake.wildcards.model,
 )
 log.info(

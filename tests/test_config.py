@@ -63,6 +63,20 @@ def test_envelope_batch_size_is_a_config_key(demo_config):
         _validated(demo_config)
 
 
+def test_a_network_trained_elsewhere_needs_its_weights_and_no_retraining(demo_config):
+    demo_config["model"]["class"] = "eegvis.models:Deep4Net"
+    with pytest.raises(ConfigError, match="model.class and model.checkpoint go together"):
+        check_config(_validated(demo_config))
+    demo_config["model"]["checkpoint"] = "weights.pt"
+    check_config(_validated(demo_config))
+    demo_config["controls"] = ["untrained", "shuffled"]
+    with pytest.raises(ConfigError, match="controls: 'shuffled' retrains"):
+        check_config(_validated(demo_config))
+    demo_config["model"]["class"] = "not a class path"
+    with pytest.raises(WorkflowError, match="does not match"):
+        _validated(demo_config)
+
+
 def test_physionet_config_is_the_seed_setup():
     config = yaml.safe_load((REPO / "config" / "physionet.yaml").read_text())
     assert config["subjects"]["train"] == list(range(1, 51))

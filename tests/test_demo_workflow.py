@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import copy_workflow, run_snakemake
+from conftest import REPO, copy_workflow, run_snakemake
 
 from eegvis.maps import read_maps
 
@@ -202,3 +202,18 @@ def test_gradient_attribution_is_significant_around_the_planted_sources(demo, pl
         assert {"C3", "C4"} <= channels and not channels & far
         # both hemispheres' planted differences add evidence for the right class
         assert set(rows.nlargest(2, "mean")["channel"]) == {"C3", "C4"}
+
+
+def test_readme_notebook_snippet_runs_after_the_demo(demo, monkeypatch):
+    readme = (REPO / "README.md").read_text()
+    section = readme.split("## Use it from a notebook", 1)[1]
+    snippet = section.split("```python\n", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(demo.parents[1])  # the workflow folder holding results/demo
+    namespace: dict = {}
+    exec(compile(snippet, "README.md", "exec"), namespace)
+    maps, test = namespace["maps"], namespace["test"]
+    assert maps.sizes["subject"] == 10 and (demo.parents[1] / "gradient.png").stat().st_size
+    assert read_maps(demo.parents[1] / "gradient.nc").identical(maps)
+    # the network decodes the planted mu/beta effect over C3/C4: its gradient is
+    # consistently non-zero there across subjects
+    assert bool(test["significant"].sel(channel=["C3", "C4"]).any())

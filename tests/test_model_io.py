@@ -1,8 +1,19 @@
 """Model files: byte-identical for equal models, loadable with their metadata."""
 
+import pytest
 import torch
 
-from eegvis.model_io import build_dense_deep4, load_architecture, load_model, save_model
+from eegvis.model_io import (
+    ModelFileError,
+    build_dense_deep4,
+    build_network,
+    import_class,
+    load_architecture,
+    load_model,
+    read_state_dict,
+    save_model,
+)
+from eegvis.models import Deep4Net
 
 ARCHITECTURE = dict(
     n_chans=3,
@@ -21,7 +32,7 @@ def test_equal_models_make_byte_identical_files(tmp_path):
     assert first.read_bytes() == second.read_bytes()
     model, metadata = load_model(second)
     assert load_architecture(second) == ARCHITECTURE
-    assert metadata == {"classes": ["left_hand", "right_hand"]}
+    assert metadata == {"classes": ["left_hand", "right_hand"], "input_time_length": 450}
     for name, value in model.state_dict().items():
         torch.testing.assert_close(value, weights[name], rtol=0, atol=0)
     assert sorted(path.name for path in tmp_path.rglob("*")) == [
@@ -30,3 +41,46 @@ def test_equal_models_make_byte_identical_files(tmp_path):
         "two",
         "untrained.pt",
     ]
+
+
+STRIDED = dict(
+    n_chans=4,
+    n_classes=2,
+    n_times=450,
+    final_conv_length=1,
+    pool_time_stride=2,
+    stride_before_pool=True,
+)
+
+
+def test_any_class_is_rebuilt_from_its_name_and_seeded_like_a_fresh_instance(tmp_path):
+    architecture = {"class": "eegvis.models:Deep4Net", "kwargs": STRIDED, "input_time_length": 450}
+    model = build_network(architecture, seed=3)
+    state = torch.get_rng_state()
+    assert torch.equal(build_network(architecture, seed=3).conv_2.weight, model.conv_2.weight)
+    assert torch.equal(torch.get_rng_state(), state)  # the global generator is untouched
+    assert torch.equal(Deep4Net(**STRIDED, random_state=3).conv_2.weight, model.conv_2.weight)
+    path = tmp_path / "model.pt"
+    save_model(path, model.state_dict(), architecture, {"classes": ["a", "b"]})
+    loaded, metadata = load_model(path)
+    assert isinstance(loaded, Deep4Net) and loaded.conv_spat.stride == (2, 1)  # not dense
+    assert metadata == {"classes": ["a", "b"], "input_time_length": 450}
+
+
+def test_bad_class_names_and_checkpoints_are_named(tmp_path):
+    with pytest.raises(ModelFileError, match="model.class: expected 'package.module:Class'"):
+        import_class("eegvis.models.Deep4Net")
+    with pytest.raises(ModelFileError, match="model.class: cannot import 'eegvis.nope:Net'"):
+        import_class("eegvis.nope:Net")
+    with pytest.raises(ModelFileError, match="not a torch.nn.Module subclass"):
+        import_class("eegvis.models:BLOCK_OUTPUTS")
+    path = tmp_path / "weights.pt"
+    path.write_text("not weights")
+    with pytest.raises(ModelFileError, match=f"model.checkpoint {path}: not a readable"):
+        read_state_dict(path)
+    weights = Deep4Net(**STRIDED).state_dict()
+    torch.save({"epoch": 3, "model_state_dict": weights}, path)
+    assert read_state_dict(path).keys() == weights.keys()
+    torch.save({"epoch": 3}, path)
+    with pytest.raises(ModelFileError, match="holds no state dict"):
+        read_state_dict(path)

@@ -8,10 +8,15 @@ import shutil
 from pathlib import Path
 
 import pandas as pd
+import pytest
+import torch
 import yaml
 from conftest import REPO, run_snakemake, write_config
 
 from eegvis.download import dataset_root
+from eegvis.maps import read_maps
+from eegvis.model_io import load_model
+from eegvis.models import Deep4Net
 
 
 def job_counts(output: str) -> dict[str, int]:
@@ -159,3 +164,46 @@ def test_synthetic_dataset_through_snakemake(workflow_dir):
     summary = pd.read_csv(results / "epochs" / "summary.csv")
     assert (summary["n_left_hand"] + summary["n_right_hand"]).tolist() == [15, 15]
     assert not any(results.rglob(".partial-*"))
+
+
+@pytest.mark.slow
+def test_a_network_trained_elsewhere_is_analysed_without_training(workflow_dir):
+    """model.class + model.checkpoint: a strided Deep4Net from eegvis.models, imported."""
+    options = dict(
+        n_chans=64,
+        n_classes=2,
+        n_times=450,
+        final_conv_length=1,
+        pool_time_stride=2,
+        stride_before_pool=True,
+        filter_length_3=5,
+        filter_length_4=5,
+    )
+    checkpoint = workflow_dir / "trained_elsewhere.pt"
+    torch.save(Deep4Net(**options, random_state=7).state_dict(), checkpoint)
+    config = yaml.safe_load((workflow_dir / "config" / "config.yaml").read_text())
+    config.update(name="external", subjects={"train": [1, 2, 3], "valid": [4]})
+    config["model"] = dict(
+        input_time_length=450,
+        kwargs=options,
+        checkpoint=str(checkpoint),
+        **{"class": "eegvis.models:Deep4Net"},
+    )
+    config["perturbation"]["n_iterations"] = 2
+    path = write_config(workflow_dir, config)
+    result = run_snakemake(workflow_dir, "--cores", "2", "--configfile", str(path))
+    jobs = job_counts(result.stdout + result.stderr)
+    assert jobs["import_model"] == 1 and "train_model" not in jobs
+    results = workflow_dir / "results" / "external"
+    trained, _ = load_model(results / "models" / "trained.pt")
+    for name, weights in torch.load(checkpoint).items():
+        assert torch.equal(trained.state_dict()[name], weights)
+    untrained, _ = load_model(results / "models" / "untrained.pt")
+    seeded = Deep4Net(**options, random_state=config["training"]["seed"])
+    assert torch.equal(untrained.conv_4.weight, seeded.conv_4.weight)
+    maps = read_maps(results / "envelope_activation" / "trained.nc")
+    assert maps["layer_stride"].values.tolist() == [2, 4, 8, 16, 16]  # analysed strided
+    for analysis in ("envelope_activation", "envelope_class", "gradient", "perturbation"):
+        table = pd.read_csv(results / "statistics" / f"{analysis}.csv")
+        assert set(table["n_subjects"]) == {4}
+    assert not (results / "figures" / "training_curves.png").exists()

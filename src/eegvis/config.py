@@ -31,7 +31,9 @@ def check_config(config: Mapping[str, Any]) -> None:
         If training and validation subjects overlap, the epoch window is empty
         or shorter than the network's input, two classes share an annotation,
         a band is empty or reaches the Nyquist frequency of ``epochs.sfreq``,
-        or ``statistics.subjects`` selects fewer than two subjects. The message
+        ``model.class`` comes without ``model.checkpoint`` (or the other way
+        round) or with the ``shuffled`` control, or ``statistics.subjects``
+        selects fewer than two subjects. The message
         names the key.
     """
     overlap = sorted(set(config["subjects"]["train"]) & set(config["subjects"]["valid"]))
@@ -57,6 +59,18 @@ def check_config(config: Mapping[str, Any]) -> None:
             f"model.input_time_length ({config['model']['input_time_length']} samples) is longer "
             f"than the epochs ({n_times} samples from epochs.tmin to epochs.tmax at "
             f"{epochs['sfreq']:g} Hz)."
+        )
+    model = config["model"]
+    if ("class" in model) != ("checkpoint" in model):
+        raise ConfigError(
+            "model.class and model.checkpoint go together: a network trained elsewhere "
+            "needs both its class and its trained weights."
+        )
+    if "class" in model and "shuffled" in config["controls"]:
+        raise ConfigError(
+            "controls: 'shuffled' retrains the network on permuted labels, which the "
+            "workflow cannot do for a network trained elsewhere (model.class); use "
+            "controls: [untrained]."
         )
     check_bands(config["bands"], epochs["sfreq"])
     check_bands(config["perturbation"]["bands"], epochs["sfreq"], key="perturbation.bands")

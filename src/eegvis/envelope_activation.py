@@ -96,7 +96,10 @@ def kept_outputs(starts: np.ndarray, geometry: LayerGeometry) -> KeptOutputs:
     -------
     kept : KeptOutputs
         Window 0 gives all its valid outputs, every later window those whose
-        field starts after the last field start kept so far.
+        field starts after the last field start kept so far. Windows further
+        apart than a window's outputs reach (e.g. one prediction per window, or
+        outputs lost to padding) leave trial samples that no kept output starts
+        at; those are simply not analysed.
     """
     starts = np.asarray(starts)
     if starts.ndim != 1 or not len(starts) or np.any(np.diff(starts) <= 0):
@@ -105,11 +108,6 @@ def kept_outputs(starts: np.ndarray, geometry: LayerGeometry) -> KeptOutputs:
     windows, outputs, positions = [], [], []
     last = -1
     for k, start in enumerate(starts.tolist()):
-        if k and start + within[0] > last + geometry.stride:
-            raise ValueError(
-                f"window {k} (start {start}) leaves a gap after trial sample {last}: "
-                f"starts {starts.tolist()} are too far apart for this layer"
-            )
         new = np.flatnonzero(start + within > last)
         windows.append(np.full(len(new), k))
         outputs.append(new)

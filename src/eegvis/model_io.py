@@ -1,7 +1,15 @@
-"""Saving and loading trained and untrained dense Deep4Nets."""
+"""Saving and loading the workflow's networks: its dense Deep4Net, or any class.
+
+A model file holds the weights and the *architecture*, what rebuilds the
+network: the arguments of :func:`build_dense_deep4`, or, for a network defined
+elsewhere, ``{"class": "package.module:Class", "kwargs": {...},
+"input_time_length": n}`` (:func:`build_network`).
+"""
 
 from __future__ import annotations
 
+import contextlib
+import importlib
 import io
 import os
 from typing import Any
@@ -51,6 +59,98 @@ def build_dense_deep4(
     return to_dense_prediction_model(model)
 
 
+def import_class(path: str) -> type[torch.nn.Module]:
+    """Import a network class named ``"package.module:Class"``.
+
+    Parameters
+    ----------
+    path : str
+        Module and class, separated by a colon (the config's ``model.class``).
+
+    Returns
+    -------
+    cls : type
+        A subclass of ``torch.nn.Module``.
+
+    Raises
+    ------
+    ModelFileError
+        If the name is malformed, the module or class cannot be imported, or
+        the class is not a ``torch.nn.Module``; the message names ``model.class``.
+    """
+    module_name, _, class_name = path.partition(":")
+    if not module_name or not class_name:
+        raise ModelFileError(f"model.class: expected 'package.module:Class', got {path!r}.")
+    try:
+        cls = getattr(importlib.import_module(module_name), class_name)
+    except (ImportError, AttributeError) as error:
+        raise ModelFileError(f"model.class: cannot import {path!r} ({error}).") from error
+    if not (isinstance(cls, type) and issubclass(cls, torch.nn.Module)):
+        raise ModelFileError(f"model.class: {path!r} is not a torch.nn.Module subclass.")
+    return cls
+
+
+def build_network(architecture: dict[str, Any], seed: int | None = None) -> torch.nn.Module:
+    """Build a freshly initialised network from a model file's architecture.
+
+    Parameters
+    ----------
+    architecture : dict
+        Arguments of :func:`build_dense_deep4`, or ``class`` (see
+        :func:`import_class`) and its ``kwargs``.
+    seed : int | None
+        Seed of the initial weights, drawn without touching torch's global
+        generator; ``None`` draws from the global generator.
+
+    Returns
+    -------
+    model : torch.nn.Module
+        On the CPU, in training mode.
+    """
+    if "class" not in architecture:
+        return build_dense_deep4(**architecture, seed=seed)
+    cls = import_class(architecture["class"])
+    fork = torch.random.fork_rng(devices=[]) if seed is not None else contextlib.nullcontext()
+    with fork:
+        if seed is not None:
+            torch.manual_seed(seed)
+        return cls(**architecture.get("kwargs", {}))
+
+
+def read_state_dict(path: str | os.PathLike) -> dict[str, torch.Tensor]:
+    """Read the weights of a network trained elsewhere (the config's ``model.checkpoint``).
+
+    Parameters
+    ----------
+    path : path-like
+        A ``torch.save`` of a ``state_dict``, or of a dict holding one under
+        ``"state_dict"`` or ``"model_state_dict"``.
+
+    Returns
+    -------
+    state_dict : dict of str to Tensor
+
+    Raises
+    ------
+    ModelFileError
+        If the file cannot be read or holds no state dict; the message names it.
+    """
+    try:
+        content = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as error:
+        raise ModelFileError(
+            f"model.checkpoint {path}: not a readable state dict ({error})."
+        ) from error
+    for key in ("state_dict", "model_state_dict"):
+        if isinstance(content, dict) and isinstance(content.get(key), dict):
+            content = content[key]
+    if not isinstance(content, dict) or not all(
+        isinstance(v, torch.Tensor) for v in content.values()
+    ):
+        raise ModelFileError(f"model.checkpoint {path}: holds no state dict of tensors.")
+    return content
+
+
 def save_model(
     path: str | os.PathLike, state_dict: dict, architecture: dict, metadata: dict
 ) -> None:
@@ -66,7 +166,7 @@ def save_model(
     state_dict : dict
         The weights.
     architecture : dict
-        Arguments of :func:`build_dense_deep4` except ``seed``.
+        What :func:`build_network` rebuilds the network from.
     metadata : dict
         Anything else worth keeping (channel names, classes, sampling rate,
         units, training settings).
@@ -100,9 +200,10 @@ def load_model(
     Returns
     -------
     model : torch.nn.Module
-        The dense Deep4Net with the saved weights.
+        The network with the saved weights.
     metadata : dict
-        The saved metadata.
+        The saved metadata, with ``input_time_length`` (the network's input
+        window in samples) from the architecture.
 
     Raises
     ------
@@ -111,14 +212,18 @@ def load_model(
         architecture it declares.
     """
     payload = _read(path)
-    model = build_dense_deep4(**payload["architecture"])
+    model = build_network(payload["architecture"])
     try:
         model.load_state_dict(payload["state_dict"])
     except RuntimeError as error:
         raise ModelFileError(
             f"{path}: weights do not fit the architecture {payload['architecture']}: {error}"
         ) from error
-    return model.to(device).eval(), payload["metadata"]
+    metadata = {
+        **payload["metadata"],
+        "input_time_length": payload["architecture"]["input_time_length"],
+    }
+    return model.to(device).eval(), metadata
 
 
 def load_architecture(path: str | os.PathLike) -> dict:
@@ -132,7 +237,7 @@ def load_architecture(path: str | os.PathLike) -> dict:
     Returns
     -------
     architecture : dict
-        Arguments of :func:`build_dense_deep4` except ``seed``.
+        What :func:`build_network` rebuilds the network from.
 
     Raises
     ------

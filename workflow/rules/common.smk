@@ -39,6 +39,8 @@ PROVENANCE = f"{RESULTS}/provenance.json"
 
 CLASSES = list(config["epochs"]["classes"])
 CONTROLS = config["controls"]
+# A network trained elsewhere (model.class, model.checkpoint) is imported, not trained.
+EXTERNAL = "class" in config["model"]
 MODELS = ["trained", *CONTROLS]
 # Every network, then trained minus each control: the contrasts of the statistics.
 CONTRASTS = [*MODELS, *(f"trained-{control}" for control in CONTROLS)]
@@ -140,7 +142,7 @@ def final_outputs():
         f"{RESULTS}/epochs/summary.csv",
         f"{RESULTS}/models/trained.pt",
         f"{RESULTS}/models/untrained.pt",
-        f"{RESULTS}/figures/training_curves.png",
+        *([] if EXTERNAL else [f"{RESULTS}/figures/training_curves.png"]),
         f"{RESULTS}/envelope_activation/correlations.csv",
         f"{RESULTS}/envelope_class/correlations.csv",
         *expand(f"{RESULTS}/figures/envelope_activation.{{ext}}", ext=["png", "pdf"]),

@@ -49,6 +49,7 @@ rule envelope_activation:
         splits=SPLITS,
         device=config["training"]["device"],
         batch_size=config["envelope_activation"]["batch_size"],
+        layers=config["envelope_activation"].get("layers"),
     script:
         "../../scripts/envelope_activation.py"
 

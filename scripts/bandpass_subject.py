@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from eegvis.epochs import bandpassed_trials
+from eegvis.bandpassing import bandpassed_trials
 from eegvis.io import atomic_output
 from eegvis.logs import log_to_file
 

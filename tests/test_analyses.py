@@ -15,8 +15,8 @@ from eegvis.envelope_activation import (
     envelope_activation_statistics,
 )
 from eegvis.envelopes import bandpass
-from eegvis.epochs import standard_montage
 from eegvis.models import SEED_000_OPTIONS, Deep4Net, to_dense_prediction_model
+from eegvis.montage import standard_montage
 from eegvis.perturbation import band_mean
 from eegvis.statistics import one_sample_test
 

@@ -1,4 +1,4 @@
-"""Epoching on real EEGBCI recordings, checked against their annotations."""
+"""Reading and epoching real EEGBCI recordings, checked against their annotations."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 from eegvis.eegbci import CHANNELS, EDF_CHANNELS
-from eegvis.epochs import RecordingError, epoch_subject, load_epochs, read_run, to_arrays
+from eegvis.epochs import epoch_subject, load_epochs, to_arrays
+from eegvis.recordings import RecordingError, read_run
 
 CLASSES = {"left_hand": "T1", "right_hand": "T2"}
 RUNS = (4, 8, 12)

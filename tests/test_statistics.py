@@ -13,7 +13,7 @@ import scipy.stats
 
 from eegvis import statistics
 from eegvis.eegbci import CHANNELS
-from eegvis.epochs import standard_montage
+from eegvis.montage import standard_montage
 from eegvis.statistics import MapTest, one_sample_test
 
 ALPHA = 0.05

@@ -11,6 +11,7 @@ import pytest
 from scipy.signal import welch
 
 from eegvis.eegbci import CHANNELS, EDF_CHANNELS, run_filename
+from eegvis.montage import standard_montage
 from eegvis.synthetic import PLANTED_EFFECT, simulate_run, write_subject
 
 SEED, SUBJECT, RUNS = 20170629, 1, (4, 8, 12)
@@ -125,9 +126,7 @@ def test_standardize_and_montage(raws: list[mne.io.BaseRaw]) -> None:
     raw = raws[0].copy()
     mne.datasets.eegbci.standardize(raw)
     assert "FCz" in raw.ch_names and "Fp1" in raw.ch_names
-    montages = mne.channels.get_builtin_montages()
-    name = "colin27_1005" if "colin27_1005" in montages else "standard_1005"
-    raw.set_montage(mne.channels.make_standard_montage(name))
+    raw.set_montage(standard_montage())
     positions = np.array([ch["loc"][:3] for ch in raw.info["chs"]])
     assert np.all(np.isfinite(positions)) and np.all(np.linalg.norm(positions, axis=1) > 0.05)
 

@@ -17,7 +17,8 @@ labelled per-subject maps (:class:`xarray.Dataset`, see :mod:`eegvis.maps`)::
 - Inference: :func:`one_sample_test` (sign-flip tmax, cluster or FDR across
   subjects), :func:`split_half` (reliability).
 - Workflow building blocks: :mod:`eegvis.download`, :mod:`eegvis.synthetic`,
-  :mod:`eegvis.epochs`, :mod:`eegvis.models` (braindecode-0.4-equivalent
+  :mod:`eegvis.recordings`, :mod:`eegvis.epochs`, :mod:`eegvis.bandpassing`,
+  :mod:`eegvis.summaries`, :mod:`eegvis.montage`, :mod:`eegvis.models` (braindecode-0.4-equivalent
   Deep4Net), :mod:`eegvis.training`, :mod:`eegvis.map_statistics`,
   :mod:`eegvis.viz`, :mod:`eegvis.provenance`.
 """

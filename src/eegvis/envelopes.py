@@ -116,7 +116,7 @@ def bandpass(
 
     The filter runs along ``axis`` of whatever it is given, as one continuous
     signal. The workflow filters each continuous run and cuts the trials
-    afterwards (:func:`eegvis.epochs.bandpassed_trials`), which keeps the
+    afterwards (:func:`eegvis.bandpassing.bandpassed_trials`), which keeps the
     filter's edge transients at the ends of the run. Given per-trial arrays
     (as :func:`eegvis.analyses.envelope_activation_maps` without ``raw``), each
     trial is filtered on its own with ``sosfiltfilt``'s default odd extension

@@ -1,11 +1,12 @@
-"""From EEGBCI recordings to labelled MNE epochs.
+"""From EEGBCI recordings to labelled MNE epochs, and back to network arrays.
 
-One subject's runs are read (channel names standardised, standard 10-05
-positions set), brought to the analysis sampling rate, cut into windows
-relative to the imagery cues and concatenated. MNE drops a window that ends
-past the recording: in the 122.99 s runs of most subjects the last cue's
-1.0-4.1 s window ends one sample too late, so those subjects keep 42 of 45
-trials. Every drop is logged with its run and reason.
+One subject's runs, read and brought to the analysis sampling rate by
+:func:`eegvis.recordings.read_runs`, are cut into windows relative to the
+imagery cues and concatenated. MNE drops a window that ends past the
+recording: in the 122.99 s runs of most subjects the last cue's 1.0-4.1 s
+window ends one sample too late, so those subjects keep 42 of 45 trials. Every
+drop is logged with its run and reason. The saved epochs of usable subjects
+are loaded back as the network's inputs and targets.
 """
 
 from __future__ import annotations
@@ -21,18 +22,15 @@ import mne
 import numpy as np
 import pandas as pd
 
-from eegvis.eegbci import EDF_CHANNELS
+from eegvis.recordings import RecordingError, read_runs
 from eegvis.subjects import SubjectTrials
+from eegvis.summaries import usable_subjects
 
 logger = logging.getLogger(__name__)
 
 
 #: Factor from volts (MNE's unit) to each supported unit of the network's input.
 UNIT_SCALE = {"uV": 1e6, "V": 1.0}
-
-
-class RecordingError(ValueError):
-    """A recording cannot be used; the message names the file and the problem."""
 
 
 @dataclass
@@ -73,96 +71,6 @@ class EpochingSummary:
         return asdict(self)
 
 
-def standard_montage() -> mne.channels.DigMontage:
-    """Return MNE's standard 10-05 montage (positions of all EEGBCI channels).
-
-    MNE 1.13 renamed ``standard_1005`` to ``colin27_1005`` (same positions);
-    the new name is used where it exists.
-    """
-    builtin = mne.channels.get_builtin_montages()
-    return mne.channels.make_standard_montage(
-        "colin27_1005" if "colin27_1005" in builtin else "standard_1005"
-    )
-
-
-def check_edf_size(path: str | os.PathLike) -> None:
-    """Raise :class:`RecordingError` if an EDF file is shorter than its header declares.
-
-    MNE reads a truncated EDF file without an error (it infers the number of
-    data records from the file size and only warns), so a partly copied or
-    downloaded recording would silently lose its end. The size the header
-    declares is ``header bytes + records x samples per record x 2 bytes``
-    (3 bytes for BDF). Files whose header cannot be parsed, or that declare
-    an unknown number of records (``-1``), are left to the EDF reader.
-
-    Parameters
-    ----------
-    path : path-like
-        An EDF (or BDF) file.
-
-    Raises
-    ------
-    RecordingError
-        Naming the file, the declared and the actual size.
-    """
-    with open(path, "rb") as stream:
-        header = stream.read(256)
-        try:
-            n_header_bytes = int(header[184:192])
-            n_records = int(header[236:244])
-            n_signals = int(header[252:256])
-            stream.seek(256 + n_signals * 216)
-            fields = stream.read(8 * n_signals)
-            samples = sum(int(fields[8 * i : 8 * i + 8]) for i in range(n_signals))
-        except ValueError:
-            return
-    if n_records < 0 or n_signals < 1:
-        return
-    sample_bytes = 3 if header[:1] == b"\xff" else 2
-    expected = n_header_bytes + n_records * samples * sample_bytes
-    actual = Path(path).stat().st_size
-    if actual < expected:
-        raise RecordingError(
-            f"{path}: truncated EDF file: its header declares {n_records} data records "
-            f"({expected} bytes) but the file has {actual} bytes. Delete it and fetch or "
-            "copy it again."
-        )
-
-
-def read_run(path: str | os.PathLike) -> mne.io.BaseRaw:
-    """Read one EEGBCI recording with standard channel names and positions.
-
-    Parameters
-    ----------
-    path : path-like
-        An EDF file in the EEGBCI format.
-
-    Returns
-    -------
-    raw : mne.io.Raw
-        The 64 EEG channels in volts, names as in the 10-05 system (``C3``,
-        ``FCz``), positions from :func:`standard_montage`.
-
-    Raises
-    ------
-    RecordingError
-        If the file cannot be read as EDF, is shorter than its header
-        declares (truncated), or lacks one of the 64 channels.
-    """
-    check_edf_size(path)
-    try:
-        raw = mne.io.read_raw_edf(path, preload=True, verbose="error")
-    except Exception as error:
-        raise RecordingError(f"{path}: cannot be read as an EDF recording ({error}).") from error
-    missing = [name for name in EDF_CHANNELS if name not in raw.ch_names]
-    if missing:
-        raise RecordingError(f"{path}: expected EEGBCI channels are missing: {missing}.")
-    raw.pick(list(EDF_CHANNELS))
-    mne.datasets.eegbci.standardize(raw)
-    raw.set_montage(standard_montage())
-    return raw
-
-
 def epoch_run(
     raw: mne.io.BaseRaw,
     classes: Mapping[str, str],
@@ -175,7 +83,7 @@ def epoch_run(
     Parameters
     ----------
     raw : mne.io.Raw
-        One run, as returned by :func:`read_run`.
+        One run, as returned by :func:`eegvis.recordings.read_run`.
     classes : mapping of str to str
         Class name to annotation code (``{"left_hand": "T1", ...}``); class
         ``i`` in this order gets event code ``i + 1``.
@@ -233,83 +141,6 @@ def epoch_run(
         if reasons
     ]
     return epochs, dropped
-
-
-def read_runs(
-    paths: Sequence[str | os.PathLike], sfreq: float
-) -> list[tuple[mne.io.BaseRaw, float]]:
-    """Read runs with :func:`read_run` and bring them to ``sfreq``.
-
-    Parameters
-    ----------
-    paths : sequence of path-like
-        EDF files.
-    sfreq : float
-        Target sampling rate in Hz; other runs are resampled, with a warning.
-
-    Returns
-    -------
-    runs : list of (mne.io.Raw, float)
-        Each run at ``sfreq``, with the rate it was recorded at.
-    """
-    runs = []
-    for path in paths:
-        raw = read_run(path)
-        recorded = float(raw.info["sfreq"])
-        if recorded != sfreq:
-            logger.warning("%s: recorded at %g Hz, resampling to %g Hz", path, recorded, sfreq)
-            raw.resample(sfreq, verbose="error")
-        runs.append((raw, recorded))
-    return runs
-
-
-def bandpassed_trials(
-    paths: Sequence[str | os.PathLike],
-    runs: Sequence[int],
-    classes: Mapping[str, str],
-    tmin: float,
-    tmax: float,
-    sfreq: float,
-    bands: Sequence[tuple[float, float]],
-    units: str = "uV",
-) -> np.ndarray:
-    """Band-pass each continuous run, then cut the same trials as :func:`epoch_subject`.
-
-    Filtering the continuous recording (Butterworth order 4, zero-phase, see
-    :func:`eegvis.envelopes.bandpass`) keeps the filter's edge effects at the
-    ends of the run instead of the ends of every trial.
-
-    Parameters
-    ----------
-    paths, runs, classes, tmin, tmax, sfreq
-        As for :func:`epoch_subject`.
-    bands : sequence of (float, float)
-        Pass bands in Hz (``low = 0`` for a low-pass).
-    units : {"uV", "V"}
-        Units of the returned data.
-
-    Returns
-    -------
-    filtered : ndarray, shape (n_bands, n_trials, n_channels, n_times), float32
-        Trials in the order of :func:`epoch_subject`'s epochs.
-    """
-    from eegvis.envelopes import bandpass
-
-    scale = UNIT_SCALE[units]
-    prepared = read_runs(paths, sfreq)
-    filtered = []
-    for low, high in bands:
-        pieces = []
-        for (raw, _), run in zip(prepared, runs, strict=True):
-            band_raw = raw.copy().apply_function(
-                lambda data, low=low, high=high: bandpass(data, sfreq, low, high),
-                channel_wise=False,
-                verbose="error",
-            )
-            epochs, _ = epoch_run(band_raw, classes, tmin, tmax, run)
-            pieces.append(epochs.get_data(copy=False))
-        filtered.append((np.concatenate(pieces) * scale).astype(np.float32))
-    return np.stack(filtered)
 
 
 def epoch_subject(
@@ -416,65 +247,6 @@ def load_epochs(path: str | os.PathLike) -> mne.Epochs:
     return mne.read_epochs(Path(path), preload=True, verbose="error")
 
 
-def summary_table(summaries: Sequence[Mapping], train_subjects: Sequence[int]) -> pd.DataFrame:
-    """Tabulate per-subject epoching summaries.
-
-    Parameters
-    ----------
-    summaries : sequence of mapping
-        :meth:`EpochingSummary.to_dict` of each subject.
-    train_subjects : sequence of int
-        Subjects of the training split; the others are validation subjects.
-
-    Returns
-    -------
-    table : pandas.DataFrame
-        One row per subject: ``subject``, ``split``, one ``n_<class>`` column
-        per class, ``n_dropped``, ``sfreq``, ``resampled``, ``excluded``,
-        ``reason``.
-    """
-    rows = []
-    for summary in summaries:
-        row = {
-            "subject": summary["subject"],
-            "split": "train" if summary["subject"] in train_subjects else "valid",
-        }
-        row.update({f"n_{name}": count for name, count in summary["n_trials"].items()})
-        row.update(
-            n_dropped=len(summary["dropped"]),
-            sfreq=summary["sfreq"],
-            resampled=summary["resampled"],
-            excluded=summary["excluded"],
-            reason=summary["reason"],
-        )
-        rows.append(row)
-    return pd.DataFrame(rows)
-
-
-def usable_subjects(summary_paths: Sequence[str | os.PathLike]) -> list[int]:
-    """Return the indices of the subjects that later steps use.
-
-    Parameters
-    ----------
-    summary_paths : sequence of path-like
-        Per-subject epoching summaries (JSON); a subject marked ``excluded``
-        is left out, with a log line saying why.
-
-    Returns
-    -------
-    indices : list of int
-        Positions in ``summary_paths`` of the usable subjects.
-    """
-    indices = []
-    for index, path in enumerate(summary_paths):
-        summary = json.loads(Path(path).read_text())
-        if summary["excluded"]:
-            logger.warning("Skipping subject %d: %s", summary["subject"], summary["reason"])
-        else:
-            indices.append(index)
-    return indices
-
-
 def iter_subjects(
     epoch_paths: Sequence[str | os.PathLike],
     summary_paths: Sequence[str | os.PathLike],
@@ -497,8 +269,9 @@ def iter_subjects(
     units : {"uV", "V"}
         Units of the returned data.
     bandpassed_paths : sequence of path-like | None
-        The matching band-passed trials (``.npy`` of :func:`bandpassed_trials`),
-        loaded into :attr:`SubjectTrials.filtered`.
+        The matching band-passed trials (``.npy`` of
+        :func:`eegvis.bandpassing.bandpassed_trials`), loaded into
+        :attr:`SubjectTrials.filtered`.
     splits : mapping of int to str | None
         Subject number to ``"train"`` or ``"valid"``.
 

@@ -35,6 +35,7 @@ import pandas as pd
 import xarray as xr
 
 from eegvis.io import atomic_output
+from eegvis.montage import standard_montage
 
 #: Suffix of the netCDF files written by :meth:`MapsAccessor.save`.
 SUFFIX = ".nc"
@@ -132,8 +133,6 @@ class MapsAccessor:
                 )
                 info.set_montage(montage)
                 return info
-        from eegvis.epochs import standard_montage
-
         info.set_montage(standard_montage(), on_missing="raise")
         return info
 

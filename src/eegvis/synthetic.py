@@ -88,6 +88,7 @@ from .eegbci import (
     run_filename,
 )
 from .io import atomic_output
+from .montage import standard_montage
 
 #: Measurement date of every synthetic run (that of the real recordings).
 MEAS_DATE = dt.datetime(2009, 8, 12, 16, 15, tzinfo=dt.timezone.utc)
@@ -196,10 +197,7 @@ PLANTED_EFFECT = PlantedEffect(
 @lru_cache(maxsize=1)
 def _positions() -> dict[str, np.ndarray]:
     """Return electrode positions (m) of the standard names in ``CHANNELS``."""
-    name = "colin27_1005"  # the new name of "standard_1005" since MNE 1.13
-    if name not in mne.channels.get_builtin_montages():
-        name = "standard_1005"
-    ch_pos = mne.channels.make_standard_montage(name).get_positions()["ch_pos"]
+    ch_pos = standard_montage().get_positions()["ch_pos"]
     return {ch: ch_pos[ch] for ch in CHANNELS}
 
 

@@ -153,14 +153,41 @@ BAD_CONFIGS = {
 }
 
 
-@pytest.mark.parametrize("case", sorted(BAD_CONFIGS))
-def test_bad_config_stops_workflow_before_any_job(case, workflow_dir, demo_config):
+def _with_bad_value(config: dict, case: str) -> tuple[dict, str]:
+    """The config with the bad value of ``case``; the text its error must contain."""
     keys, value, expected = BAD_CONFIGS[case]
-    target = demo_config
+    target = config
     for key in keys[:-1]:
         target = target[key]
     target[keys[-1]] = value
-    path = write_config(workflow_dir, demo_config)
+    return config, expected
+
+
+def _config_error(config: dict) -> str:
+    """The message of the first problem found, by the checks of workflow/rules/common.smk."""
+    config = copy.deepcopy(config)
+    try:
+        validate(config, str(REPO / "workflow" / "schemas" / "config.schema.yaml"))
+    except WorkflowError as error:
+        return describe_schema_error(error)
+    config["bands"] = resolve_bands(config["bands"], config["epochs"]["sfreq"])
+    with pytest.raises(ConfigError) as info:
+        check_config(config)
+    return str(info.value)
+
+
+@pytest.mark.parametrize("case", sorted(BAD_CONFIGS))
+def test_bad_config_is_named(case, demo_config):
+    config, expected = _with_bad_value(demo_config, case)
+    assert expected in _config_error(config)
+
+
+# One schema error and one semantic error through Snakemake (the other cases take the
+# same path: a Snakemake run per case would add seconds each).
+@pytest.mark.parametrize("case", ["subject above 109", "overlap"])
+def test_bad_config_stops_workflow_before_any_job(case, workflow_dir, demo_config):
+    config, expected = _with_bad_value(demo_config, case)
+    path = write_config(workflow_dir, config)
     result = run_snakemake(workflow_dir, "--cores", "1", "--configfile", str(path), check=False)
     output = result.stdout + result.stderr
     assert result.returncode != 0

@@ -40,9 +40,9 @@ from braindecode.models.util import to_dense_prediction_model
 from braindecode.visualization.perturbation import compute_amplitude_prediction_correlations
 from torch import nn
 
+from eegvis.dense import to_dense_prediction_model as eegvis_dense
 from eegvis.models import SEED_000_OPTIONS
 from eegvis.models import Deep4Net as EegvisDeep4Net
-from eegvis.models import to_dense_prediction_model as eegvis_dense
 from eegvis.perturbation import amplitude_perturbation_correlation
 
 SFREQ = 160.0

@@ -17,7 +17,7 @@ else:
         n_chans=len(CHANNELS),
         n_classes=len(params.classes),
         input_time_length=settings["input_time_length"],
-        deep4=settings["deep4"],
+        **{settings["architecture"]: settings[settings["architecture"]]},
     )
 model = build_network(architecture, seed=params.seed)
 metadata = dict(classes=list(params.classes), units=params.units, ch_names=list(CHANNELS))

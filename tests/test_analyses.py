@@ -9,13 +9,14 @@ import pytest
 
 import eegvis
 from eegvis.analyses import iter_epochs_subjects
+from eegvis.dense import to_dense_prediction_model
 from eegvis.envelope_activation import (
     OUTPUT,
     as_channel_band_array,
     envelope_activation_statistics,
 )
 from eegvis.envelopes import bandpass
-from eegvis.models import SEED_000_OPTIONS, Deep4Net, to_dense_prediction_model
+from eegvis.models import SEED_000_OPTIONS, Deep4Net
 from eegvis.montage import standard_montage
 from eegvis.perturbation import band_mean
 from eegvis.statistics import one_sample_test

@@ -13,8 +13,9 @@ import numpy as np
 import pytest
 import xarray as xr
 
+from eegvis.dense import receptive_fields
 from eegvis.maps import read_maps
-from eegvis.models import Deep4Net, receptive_fields
+from eegvis.models import Deep4Net
 
 pytestmark = pytest.mark.slow
 ANALYSES = ("envelope_activation", "envelope_class", "gradient", "perturbation")

@@ -17,6 +17,7 @@ from eegvis.config import (
     check_config,
     describe_schema_error,
     resolve_bands,
+    resolve_training,
 )
 
 SCHEMA = yaml.safe_load((REPO / "workflow" / "schemas" / "config.schema.yaml").read_text())
@@ -75,6 +76,15 @@ def test_a_network_trained_elsewhere_needs_its_weights_and_no_retraining(demo_co
     demo_config["model"]["class"] = "not a class path"
     with pytest.raises(WorkflowError, match="does not match"):
         _validated(demo_config)
+
+
+def test_each_architecture_has_its_training_recipe(demo_config):
+    assert resolve_training(_validated(demo_config))["lr"] == 0.01
+    demo_config["model"]["architecture"] = "shallow"
+    training = resolve_training(_validated(demo_config))
+    assert (training["lr"], training["weight_decay"]) == (0.000625, 0.0)
+    demo_config["training"]["lr"] = 0.001  # a value set in the config wins
+    assert resolve_training(_validated(demo_config))["lr"] == 0.001
 
 
 def test_physionet_config_is_the_seed_setup():

@@ -8,6 +8,7 @@ import scipy.signal
 import torch
 
 from eegvis.crops import crop_starts
+from eegvis.dense import receptive_fields, to_dense_prediction_model
 from eegvis.envelope_activation import (
     OUTPUT,
     as_channel_band_array,
@@ -16,7 +17,7 @@ from eegvis.envelope_activation import (
     window_starts,
 )
 from eegvis.layers import LayerGeometry
-from eegvis.models import Deep4Net, receptive_fields, to_dense_prediction_model
+from eegvis.models import Deep4Net
 
 LAYERS = ("pool_nonlin", "pool_nonlin_2", "conv_classifier")
 N_CHANS, N_TIMES, LENGTH = 4, 150, 120

@@ -19,7 +19,7 @@ import torch
 from torch import nn
 
 from eegvis.gradients import amplitude_gradients
-from eegvis.model_io import build_dense_deep4, save_model
+from eegvis.model_io import build_dense_network, save_model
 from eegvis.models import SEED_000_OPTIONS
 from eegvis.perturbation import band_mean
 
@@ -58,7 +58,7 @@ def irfft_weights(n_times: int) -> np.ndarray:
 
 def small_deep4(seed: int = 0) -> nn.Module:
     """The small dense Deep4Net, with random batch-norm statistics and affine parameters."""
-    model = build_dense_deep4(N_CHANS, 2, N_TIMES, SMALL_DEEP4, seed=seed)
+    model = build_dense_network(N_CHANS, 2, N_TIMES, SMALL_DEEP4, seed=seed)
     generator = torch.Generator().manual_seed(seed)
     for module in model.modules():
         if isinstance(module, nn.BatchNorm1d):

@@ -7,6 +7,8 @@ import pytest
 import torch
 from torch import nn
 
+from eegvis.dense import output_lengths, to_dense_prediction_model
+from eegvis.dense import receptive_fields as analytic_fields
 from eegvis.layers import (
     LayerGeometry,
     capture_outputs,
@@ -14,14 +16,7 @@ from eegvis.layers import (
     n_predictions,
     receptive_fields,
 )
-from eegvis.models import (
-    BLOCK_OUTPUTS,
-    SEED_000_OPTIONS,
-    Deep4Net,
-    output_lengths,
-    to_dense_prediction_model,
-)
-from eegvis.models import receptive_fields as analytic_fields
+from eegvis.models import BLOCK_OUTPUTS, SEED_000_OPTIONS, Deep4Net
 
 N_CHANS, N_TIMES = 4, 450
 ALL_BLOCKS = ["conv_time", "conv_spat", *BLOCK_OUTPUTS]

@@ -5,7 +5,7 @@ import torch
 
 from eegvis.model_io import (
     ModelFileError,
-    build_dense_deep4,
+    build_dense_network,
     build_network,
     import_class,
     load_architecture,
@@ -25,7 +25,7 @@ ARCHITECTURE = dict(
 
 def test_equal_models_make_byte_identical_files(tmp_path):
     # Two runs of the workflow write the same weights under other (temporary) names.
-    weights = build_dense_deep4(**ARCHITECTURE, seed=0).state_dict()
+    weights = build_dense_network(**ARCHITECTURE, seed=0).state_dict()
     first, second = tmp_path / "one" / "trained.pt", tmp_path / "two" / "untrained.pt"
     save_model(first, weights, ARCHITECTURE, {"classes": ["left_hand", "right_hand"]})
     save_model(second, weights, ARCHITECTURE, {"classes": ["left_hand", "right_hand"]})

@@ -13,17 +13,15 @@ from braindecode.models.util import to_dense_prediction_model as braindecode_den
 from braindecode.torch_ext.util import set_random_seeds
 from torch import nn
 
-from eegvis.layers import LayerGeometry, capture_outputs, n_predictions
-from eegvis.models import (
-    BLOCK_OUTPUTS,
-    SEED_000_OPTIONS,
-    Deep4Net,
+from eegvis.dense import (
     DilatedAvgPool,
     output_lengths,
     receptive_field,
     receptive_fields,
     to_dense_prediction_model,
 )
+from eegvis.layers import LayerGeometry, capture_outputs, n_predictions
+from eegvis.models import BLOCK_OUTPUTS, SEED_000_OPTIONS, Deep4Net
 
 SEED_000 = SEED_000_OPTIONS
 # (n_chans, n_classes, n_times, options)

@@ -13,15 +13,15 @@ from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
 from eegvis.correlation import StreamingCorrelation
-from eegvis.envelopes import envelope, moving_average, squared_envelope
-from eegvis.layers import LayerGeometry, capture_outputs, n_predictions
-from eegvis.models import (
-    Deep4Net,
+from eegvis.dense import (
     output_lengths,
     receptive_field,
     receptive_fields,
     to_dense_prediction_model,
 )
+from eegvis.envelopes import envelope, moving_average, squared_envelope
+from eegvis.layers import LayerGeometry, capture_outputs, n_predictions
+from eegvis.models import Deep4Net
 
 values = st.floats(-1e3, 1e3, allow_nan=False, allow_infinity=False)
 

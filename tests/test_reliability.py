@@ -34,7 +34,7 @@ from conftest import REPO, copy_workflow, run_snakemake, serve, write_config
 from eegvis.download import dataset_root, sha256
 from eegvis.epochs import load_epochs
 from eegvis.io import atomic_output
-from eegvis.model_io import ModelFileError, build_dense_deep4, load_model, save_model
+from eegvis.model_io import ModelFileError, build_dense_network, load_model, save_model
 from eegvis.provenance import collect_provenance, git_commit, seeds
 
 pytestmark = pytest.mark.slow
@@ -559,19 +559,19 @@ ARCHITECTURE = dict(
 
 def test_model_file_of_another_architecture_is_named(tmp_path):
     other = dict(ARCHITECTURE, deep4=dict(ARCHITECTURE["deep4"], n_filters_4=100))
-    weights = build_dense_deep4(**other, seed=0).state_dict()
+    weights = build_dense_network(**other, seed=0).state_dict()
     path = tmp_path / "trained.pt"
     save_model(path, weights, ARCHITECTURE, metadata={})
     with pytest.raises(ModelFileError, match=r"trained\.pt: weights do not fit the architecture"):
         load_model(path)
     # The matching weights load.
-    save_model(path, build_dense_deep4(**ARCHITECTURE, seed=0).state_dict(), ARCHITECTURE, {})
+    save_model(path, build_dense_network(**ARCHITECTURE, seed=0).state_dict(), ARCHITECTURE, {})
     load_model(path)
 
 
 def test_truncated_or_foreign_model_file_is_named(tmp_path):
     path = tmp_path / "trained.pt"
-    save_model(path, build_dense_deep4(**ARCHITECTURE, seed=0).state_dict(), ARCHITECTURE, {})
+    save_model(path, build_dense_network(**ARCHITECTURE, seed=0).state_dict(), ARCHITECTURE, {})
     path.write_bytes(path.read_bytes()[:1000])
     with pytest.raises(ModelFileError, match=r"trained\.pt: not a readable model file"):
         load_model(path)

@@ -167,6 +167,29 @@ def test_synthetic_dataset_through_snakemake(workflow_dir):
 
 
 @pytest.mark.slow
+def test_the_workflow_trains_and_analyses_a_shallow_convnet(workflow_dir):
+    config = yaml.safe_load((workflow_dir / "config" / "config.yaml").read_text())
+    config.update(name="shallow", subjects={"train": [1, 2, 3], "valid": [4]})
+    config["model"] = {
+        "input_time_length": 450,
+        "architecture": "shallow",
+        "shallow": {"final_conv_length": 12},  # 187 dense predictions per 450-sample crop
+    }
+    config["training"]["epochs"] = 2
+    config["perturbation"]["n_iterations"] = 2
+    path = write_config(workflow_dir, config)
+    run_snakemake(workflow_dir, "--cores", "2", "--configfile", str(path))
+    results = workflow_dir / "results" / "shallow"
+    trained, metadata = load_model(results / "models" / "trained.pt")
+    assert type(trained).__name__ == "ShallowFBCSPNet"
+    assert metadata["training"]["lr"] == 0.000625  # the shallow recipe
+    maps = read_maps(results / "envelope_activation" / "trained.nc")
+    assert maps["layer"].values.tolist() == ["conv_spat", "pool_nonlin", "conv_classifier"]
+    assert maps["receptive_field"].values.tolist() == [25, 25 + 74, 25 + 74 + 15 * 11]
+    assert (results / "figures" / "training_curves.png").stat().st_size
+
+
+@pytest.mark.slow
 def test_a_network_trained_elsewhere_is_analysed_without_training(workflow_dir):
     """model.class + model.checkpoint: a strided Deep4Net from eegvis.models, imported."""
     options = dict(

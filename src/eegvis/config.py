@@ -89,6 +89,32 @@ def check_config(config: Mapping[str, Any]) -> None:
         )
 
 
+#: Learning rate and weight decay of each architecture's cropped-training recipe
+#: (braindecode's examples), used where the config sets none.
+TRAINING_RECIPES = {
+    "deep4": {"lr": 0.01, "weight_decay": 5e-4},
+    "shallow": {"lr": 0.0625 * 0.01, "weight_decay": 0.0},
+}
+
+
+def resolve_training(config: Mapping[str, Any]) -> dict[str, Any]:
+    """Return the training settings with the architecture's recipe where none is set.
+
+    Parameters
+    ----------
+    config : mapping
+        A configuration that passed the JSON schema (``model.architecture`` set).
+
+    Returns
+    -------
+    training : dict
+        ``config["training"]`` with ``lr`` and ``weight_decay`` filled in from
+        :data:`TRAINING_RECIPES`.
+    """
+    recipe = TRAINING_RECIPES[config["model"]["architecture"]]
+    return {**recipe, **config["training"]}
+
+
 def resolve_bands(bands: str | list[Mapping[str, Any]], sfreq: float) -> list[dict[str, Any]]:
     """Return the configured bands as a list of ``{name, low, high}``.
 

@@ -26,7 +26,7 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from eegvis.models import BLOCK_OUTPUTS, DilatedAvgPool
+from eegvis.dense import DilatedAvgPool
 
 # Probed geometry per model, by input size, layers and the model's structure (its repr,
 # which shows strides and dilations): it does not depend on the weights.
@@ -84,16 +84,17 @@ def default_layers(model: nn.Module, n_chans: int, n_times: int) -> list[str]:
     Returns
     -------
     layers : list of str
-        The paper's conv-pool block outputs and classifier
-        (:data:`eegvis.models.BLOCK_OUTPUTS`) when the model has modules of these
-        names (eegvis's Deep4Net), else every convolution and linear module that
+        The model's ``analysed_layers`` when it has them (eegvis's Deep4Net: the
+        paper's conv-pool block outputs and classifier,
+        :data:`eegvis.models.BLOCK_OUTPUTS`; ShallowFBCSPNet:
+        :data:`eegvis.models.SHALLOW_OUTPUTS`), else every convolution and linear module that
         runs in the forward pass (a module whose parent computes it fused, e.g.
         inside braindecode's ``CombinedConvolution``, does not), in registration
         order.
     """
+    if getattr(model, "analysed_layers", None):
+        return list(model.analysed_layers)
     names = dict(model.named_modules())
-    if all(layer in names for layer in BLOCK_OUTPUTS):
-        return list(BLOCK_OUTPUTS)
     param = next(model.parameters())
     with _evaluating(model), _hooked(model, [name for name in names if name]) as ran:
         model(param.new_zeros((1, n_chans, n_times)))

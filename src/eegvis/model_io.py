@@ -1,7 +1,7 @@
 """Saving and loading the workflow's networks: its dense Deep4Net, or any class.
 
 A model file holds the weights and the *architecture*, what rebuilds the
-network: the arguments of :func:`build_dense_deep4`, or, for a network defined
+network: the arguments of :func:`build_dense_network`, or, for a network defined
 elsewhere, ``{"class": "package.module:Class", "kwargs": {...},
 "input_time_length": n}`` (:func:`build_network`).
 """
@@ -26,14 +26,15 @@ class ModelFileError(ValueError):
     """A model file cannot be used; the message names the file."""
 
 
-def build_dense_deep4(
+def build_dense_network(
     n_chans: int,
     n_classes: int,
     input_time_length: int,
-    deep4: dict[str, Any],
+    deep4: dict[str, Any] | None = None,
+    shallow: dict[str, Any] | None = None,
     seed: int | None = None,
 ) -> torch.nn.Module:
-    """Build a freshly initialised Deep4Net and convert it to a dense model.
+    """Build a freshly initialised Deep4Net or ShallowFBCSPNet, converted to a dense model.
 
     Parameters
     ----------
@@ -41,8 +42,10 @@ def build_dense_deep4(
         Input channels and output classes.
     input_time_length : int
         Crop length in samples.
-    deep4 : dict
-        Further options of :class:`eegvis.models.Deep4Net`.
+    deep4 : dict | None
+        Options of :class:`eegvis.models.Deep4Net`: build that network.
+    shallow : dict | None
+        Options of :class:`eegvis.models.ShallowFBCSPNet`: build that one instead.
     seed : int | None
         Seed of the initial weights: the same weights as braindecode 0.4 drew
         after ``torch.manual_seed(seed)``, without touching torch's global
@@ -53,9 +56,13 @@ def build_dense_deep4(
     model : torch.nn.Module
         The dense model, on the CPU, in training mode.
     """
-    from eegvis.models import Deep4Net, to_dense_prediction_model
+    from eegvis.dense import to_dense_prediction_model
+    from eegvis.models import Deep4Net, ShallowFBCSPNet
 
-    model = Deep4Net(n_chans, n_classes, input_time_length, **deep4, random_state=seed)
+    if (deep4 is None) == (shallow is None):
+        raise ValueError("give the options of exactly one network: deep4 or shallow")
+    network, options = (Deep4Net, deep4) if shallow is None else (ShallowFBCSPNet, shallow)
+    model = network(n_chans, n_classes, input_time_length, **options, random_state=seed)
     return to_dense_prediction_model(model)
 
 
@@ -96,7 +103,7 @@ def build_network(architecture: dict[str, Any], seed: int | None = None) -> torc
     Parameters
     ----------
     architecture : dict
-        Arguments of :func:`build_dense_deep4`, or ``class`` (see
+        Arguments of :func:`build_dense_network`, or ``class`` (see
         :func:`import_class`) and its ``kwargs``.
     seed : int | None
         Seed of the initial weights, drawn without touching torch's global
@@ -108,7 +115,7 @@ def build_network(architecture: dict[str, Any], seed: int | None = None) -> torc
         On the CPU, in training mode.
     """
     if "class" not in architecture:
-        return build_dense_deep4(**architecture, seed=seed)
+        return build_dense_network(**architecture, seed=seed)
     cls = import_class(architecture["class"])
     fork = torch.random.fork_rng(devices=[]) if seed is not None else contextlib.nullcontext()
     with fork:

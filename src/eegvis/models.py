@@ -1,9 +1,9 @@
-"""Deep4Net ("Deep ConvNet") and tools for dense (cropped) prediction.
+"""The paper's networks: Deep4Net ("Deep ConvNet") and ShallowFBCSPNet ("Shallow ConvNet").
 
-:class:`Deep4Net` is braindecode 0.4's Deep4Net layer for layer: the same
-children with the same names in the same order, the same parameter shapes
-(a braindecode 0.4 ``state_dict`` loads with plain ``load_state_dict``) and
-the same initialisation, drawn from torch's generator in the same order.
+Both are braindecode 0.4's networks layer for layer: the same children with the
+same names in the same order, the same parameter shapes (a braindecode 0.4
+``state_dict`` loads with plain ``load_state_dict``) and the same
+initialisation, drawn from torch's generator in the same order.
 
 Tensor layout. The input is ``(batch, n_chans, n_times)``. braindecode 0.4
 works on 4-D ``(batch, filters, time, 1)`` tensors; here every layer after
@@ -12,24 +12,21 @@ values without the trailing singleton axis), which lets PyTorch use its
 faster 1-D convolution kernels. ``conv_time`` keeps braindecode's
 ``(batch, n_filters_time, time, n_chans)`` output.
 
-Dense prediction. :func:`to_dense_prediction_model` turns strides into
-dilations so that the network emits one prediction per window of
-:func:`receptive_field` samples at stride 1; :func:`output_lengths`,
-:func:`receptive_fields` derive time geometry from the modules' kernel sizes,
-strides and dilations (:mod:`eegvis.layers` finds it for any network by
-probing, and captures the outputs of named layers such as :data:`BLOCK_OUTPUTS`).
+Dense prediction: :func:`eegvis.dense.to_dense_prediction_model`; layer
+outputs and receptive fields of any network: :mod:`eegvis.layers`.
 """
 
 from __future__ import annotations
 
 import contextlib
-import math
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
+
+from eegvis.dense import output_lengths
 
 #: Layers analysed in the paper: outputs of conv-pool blocks 1-4 and the classifier (pre-softmax).
 BLOCK_OUTPUTS = (
@@ -40,6 +37,10 @@ BLOCK_OUTPUTS = (
     "conv_classifier",
 )
 
+#: Layers of the Shallow ConvNet analysed by default: the spatial filters, their log
+#: band power after pooling, and the classifier (pre-softmax).
+SHALLOW_OUTPUTS = ("conv_spat", "pool_nonlin", "conv_classifier")
+
 #: Deep4Net options of the braindecode 0.4 amplitude-perturbation tutorial
 #: (64 channels, 2 classes, 450-sample crops): 178,927 parameters.
 SEED_000_OPTIONS = dict(
@@ -49,10 +50,6 @@ SEED_000_OPTIONS = dict(
     filter_length_3=5,
     filter_length_4=5,
 )
-
-_CONVS = (nn.Conv1d, nn.Conv2d, nn.Conv3d)
-_MAX_POOLS = {nn.MaxPool1d: 1, nn.MaxPool2d: 2, nn.MaxPool3d: 3}
-_AVG_POOLS = {nn.AvgPool1d: 1, nn.AvgPool2d: 2, nn.AvgPool3d: 3}
 
 
 class Expression(nn.Module):
@@ -174,33 +171,6 @@ class SpatialConv(nn.Conv2d):
         return F.conv1d(features, weight, self.bias, self.stride[0], 0, self.dilation[0])
 
 
-class DilatedAvgPool(nn.Module):
-    """Average pooling with dilation (as a grouped convolution with constant weights).
-
-    Parameters
-    ----------
-    kernel_size, stride, dilation : tuple of int
-        One entry per spatial axis (1 to 3 axes).
-    """
-
-    def __init__(
-        self, kernel_size: tuple[int, ...], stride: tuple[int, ...], dilation: tuple[int, ...]
-    ) -> None:
-        super().__init__()
-        self.kernel_size, self.stride, self.dilation = kernel_size, stride, dilation
-
-    def forward(self, x: Tensor) -> Tensor:
-        """Average ``(batch, channels, *spatial)`` over each (dilated) window."""
-        n_channels = x.shape[1]
-        weight = x.new_full((n_channels, 1, *self.kernel_size), 1 / math.prod(self.kernel_size))
-        conv = (F.conv1d, F.conv2d, F.conv3d)[len(self.kernel_size) - 1]
-        return conv(x, weight, None, self.stride, 0, self.dilation, n_channels)
-
-    def extra_repr(self) -> str:
-        """Show the pooling geometry in the module's repr."""
-        return f"kernel_size={self.kernel_size}, stride={self.stride}, dilation={self.dilation}"
-
-
 def _squeeze_time(x: Tensor) -> Tensor:
     """Drop the time axis of ``(batch, classes, time)`` when it has length 1."""
     return x[:, :, 0] if x.shape[2] == 1 else x
@@ -217,7 +187,59 @@ def _seeded(random_state: int | None) -> Iterator[None]:
         yield
 
 
-class Deep4Net(nn.Sequential):
+class SplitFirstLayerNet(nn.Sequential):
+    """A sequential EEG ConvNet whose first block may be a temporal then a spatial convolution.
+
+    Shared by :class:`Deep4Net` and :class:`ShallowFBCSPNet`: slicing returns a
+    plain ``nn.Sequential``, and ``conv_time`` followed by ``conv_spat`` may run
+    as one convolution (:attr:`fuse_first_block`).
+    """
+
+    #: Whether :meth:`forward` runs ``conv_time`` and ``conv_spat`` as one convolution.
+    fuse_first_block: bool = True
+
+    @property
+    def fused_layers(self) -> tuple[str, ...]:
+        """Children that :meth:`forward` skips while :attr:`fuse_first_block` is true.
+
+        ``("conv_time", "conv_spat")`` with ``split_first_layer``, else ``()``.
+        """
+        first, second = list(self)[:2]
+        if isinstance(first, ChannelwiseTimeConv) and isinstance(second, SpatialConv):
+            return ("conv_time", "conv_spat")
+        return ()
+
+    def __getitem__(self, index: int | slice) -> nn.Module:
+        """Return a child, or a plain :class:`nn.Sequential` of a slice of them.
+
+        ``model[:-2]`` is the network without its softmax and squeeze, as with
+        any ``nn.Sequential``.
+        """
+        if isinstance(index, slice):
+            return nn.Sequential(OrderedDict(list(self._modules.items())[index]))
+        return super().__getitem__(index)
+
+    def forward(self, x: Tensor) -> Tensor:
+        """Return log-probabilities for ``(batch, n_chans, n_times)`` input.
+
+        ``conv_time`` followed by ``conv_spat`` is one linear map. While
+        :attr:`fuse_first_block` is true (the default), it runs as a single
+        convolution with the product of their weights (the same result up to
+        float rounding, about twice as fast on a CPU), and neither module runs
+        on its own (hooks on them do not fire); set it to ``False`` to run every
+        child in turn. :func:`eegvis.layers.receptive_fields` and the analyses do
+        so themselves while they capture either layer (see :attr:`fused_layers`).
+        """
+        children = list(self)
+        if self.fuse_first_block and self.fused_layers:
+            x = _fused_first_block(children[0], children[1], x)
+            children = children[2:]
+        for module in children:
+            x = module(x)
+        return x
+
+
+class Deep4Net(SplitFirstLayerNet):
     """Deep ConvNet of Schirrmeister et al. (2017), equivalent to braindecode 0.4's Deep4Net.
 
     Four conv-pool blocks and a convolutional classifier. Children, in order:
@@ -289,6 +311,9 @@ class Deep4Net(nn.Sequential):
     biases 0, batch norm weights 1 and biases 0. Like every ``nn.Module``,
     the network starts in training mode (braindecode 0.4 starts in eval mode).
     """
+
+    #: Layers the analyses use when none are named.
+    analysed_layers = BLOCK_OUTPUTS
 
     def __init__(
         self,
@@ -383,54 +408,7 @@ class Deep4Net(nn.Sequential):
             self.add_module("conv_classifier", TimeConv(n_filters, n_classes, final_conv_length))
             self.add_module("softmax", nn.LogSoftmax(dim=1))
             self.add_module("squeeze", Expression(_squeeze_time))
-            for module in self.modules():
-                if isinstance(module, nn.Conv2d):
-                    nn.init.xavier_uniform_(module.weight, gain=1)
-                    if module.bias is not None:
-                        nn.init.zeros_(module.bias)
-
-    #: Whether :meth:`forward` runs ``conv_time`` and ``conv_spat`` as one convolution.
-    fuse_first_block: bool = True
-
-    @property
-    def fused_layers(self) -> tuple[str, ...]:
-        """Children that :meth:`forward` skips while :attr:`fuse_first_block` is true.
-
-        ``("conv_time", "conv_spat")`` with ``split_first_layer``, else ``()``.
-        """
-        first, second = list(self)[:2]
-        if isinstance(first, ChannelwiseTimeConv) and isinstance(second, SpatialConv):
-            return ("conv_time", "conv_spat")
-        return ()
-
-    def __getitem__(self, index: int | slice) -> nn.Module:
-        """Return a child, or a plain :class:`nn.Sequential` of a slice of them.
-
-        ``model[:-2]`` is the network without its softmax and squeeze, as with
-        any ``nn.Sequential``.
-        """
-        if isinstance(index, slice):
-            return nn.Sequential(OrderedDict(list(self._modules.items())[index]))
-        return super().__getitem__(index)
-
-    def forward(self, x: Tensor) -> Tensor:
-        """Return log-probabilities for ``(batch, n_chans, n_times)`` input.
-
-        ``conv_time`` followed by ``conv_spat`` is one linear map. While
-        :attr:`fuse_first_block` is true (the default), it runs as a single
-        convolution with the product of their weights (the same result up to
-        float rounding, about twice as fast on a CPU), and neither module runs
-        on its own (hooks on them do not fire); set it to ``False`` to run every
-        child in turn. :func:`eegvis.layers.receptive_fields` and the analyses do
-        so themselves while they capture either layer (see :attr:`fused_layers`).
-        """
-        children = list(self)
-        if self.fuse_first_block and self.fused_layers:
-            x = _fused_first_block(children[0], children[1], x)
-            children = children[2:]
-        for module in children:
-            x = module(x)
-        return x
+            _initialise(self)
 
 
 def _fused_first_block(conv_time: ChannelwiseTimeConv, conv_spat: SpatialConv, x: Tensor) -> Tensor:
@@ -446,168 +424,111 @@ def _fused_first_block(conv_time: ChannelwiseTimeConv, conv_spat: SpatialConv, x
     return F.conv1d(x, weight, bias, conv_spat.stride[0], 0, conv_time.dilation[0])
 
 
-def _as_tuple(value: int | Sequence[int], n: int) -> tuple[int, ...]:
-    return (value,) * n if isinstance(value, int) else tuple(value)
+def square(x: Tensor) -> Tensor:
+    """Return ``x * x`` (the Shallow ConvNet's nonlinearity)."""
+    return x * x
 
 
-def _n_spatial_axes(module: nn.Module) -> int | None:
-    """Spatial axes of a convolution or pooling module; ``None`` for other modules."""
-    if isinstance(module, (*_CONVS, DilatedAvgPool)):
-        return len(module.kernel_size)
-    for pool_class, n in (_MAX_POOLS | _AVG_POOLS).items():
-        if isinstance(module, pool_class):
-            return n
-    return None
+def safe_log(x: Tensor, eps: float = 1e-6) -> Tensor:
+    """Return ``log(max(x, eps))`` (the Shallow ConvNet's pooling nonlinearity)."""
+    return torch.log(torch.clamp(x, min=eps))
 
 
-def _time_geometry(module: nn.Module, axis: int) -> tuple[int, int, int] | None:
-    """``(kernel, stride, dilation)`` of a conv or pooling module along tensor axis ``axis``."""
-    n = _n_spatial_axes(module)
-    if n is None or axis - 2 >= n:
-        return None
-    i = axis - 2
-    padding = getattr(module, "padding", 0)
-    if padding != "valid" and _as_tuple(padding, n)[i] != 0:
-        raise ValueError(f"padded module {module} is not supported.")
-    return (
-        _as_tuple(module.kernel_size, n)[i],
-        _as_tuple(module.stride, n)[i],
-        _as_tuple(getattr(module, "dilation", 1), n)[i],
-    )
+class ShallowFBCSPNet(SplitFirstLayerNet):
+    """Shallow ConvNet of Schirrmeister et al. (2017), equivalent to braindecode 0.4's.
 
-
-def _leaves(model: nn.Module) -> Iterator[tuple[str, nn.Module]]:
-    """Named modules without children, in registration order (assumed to be forward order)."""
-    return ((name, m) for name, m in model.named_modules() if next(m.children(), None) is None)
-
-
-def to_dense_prediction_model(model: nn.Module, axis: int | Iterable[int] = (2, 3)) -> nn.Module:
-    """Convert a sequential ConvNet to a dense prediction model, in place.
-
-    Walking the modules in registration order, every convolution and pooling
-    stride along ``axis`` becomes 1 and the module's dilation is multiplied
-    by the product of the strides before it. The converted network maps an
-    input of ``n`` samples to ``n - receptive_field + 1`` outputs; output
-    ``i`` equals the original network applied to samples ``i .. i +
-    receptive_field - 1``. ``nn.AvgPool1d/2d/3d`` (which cannot dilate) are
-    replaced by equivalent :class:`DilatedAvgPool` modules. Converting twice
-    changes nothing.
+    A temporal and a spatial convolution (filter bank and CSP-like spatial
+    filters), squaring, mean pooling, log and a convolutional classifier.
+    Children, in order: ``conv_time``, ``conv_spat`` (only with
+    ``split_first_layer``), ``bnorm`` (only with ``batch_norm``),
+    ``conv_nonlin``, ``pool``, ``pool_nonlin``, ``drop``, ``conv_classifier``,
+    ``softmax``, ``squeeze``. Layout and initialisation as :class:`Deep4Net`.
 
     Parameters
     ----------
-    model : nn.Module
-        Network whose modules are registered in the order they are applied
-        (e.g. nested ``nn.Sequential``), with ``Conv1d/2d/3d``,
-        ``MaxPool1d/2d/3d``, ``AvgPool1d/2d/3d`` or :class:`DilatedAvgPool`
-        as strided layers, without padding.
-    axis : int | iterable of int
-        Tensor axes to convert (2 is the first spatial axis: time in
-        :class:`Deep4Net`). Axes a module does not have are skipped.
-
-    Returns
-    -------
-    model : nn.Module
-        The same object, converted.
+    n_chans, n_classes, n_times : int
+        EEG channels, classes and input length in samples.
+    final_conv_length : int | "auto"
+        Classifier kernel length; ``"auto"`` spans the whole pooled output for
+        ``n_times`` samples.
+    n_filters_time, filter_time_length : int
+        Temporal filters and their length.
+    n_filters_spat : int
+        Spatial filters.
+    pool_time_length, pool_time_stride : int
+        Mean-pooling window and stride.
+    pool_mode : "mean" | "max"
+        Pooling.
+    split_first_layer, batch_norm : bool
+        As for :class:`Deep4Net`.
+    batch_norm_alpha : float
+        Batch norm momentum.
+    drop_prob : float
+        Dropout probability before the classifier.
+    random_state : int | None
+        As for :class:`Deep4Net`.
     """
-    axes = (axis,) if isinstance(axis, int) else tuple(axis)
-    if any(ax < 2 for ax in axes):
-        raise ValueError(f"axis must be spatial tensor axes (>= 2), got {axis}.")
-    for parent in list(model.modules()):
-        for name, child in list(parent.named_children()):
-            n = _AVG_POOLS.get(type(child))
-            if n is None:
-                continue
-            padding = _as_tuple(child.padding, n)
-            if any(padding) or child.ceil_mode or getattr(child, "divisor_override", None):
-                raise ValueError(f"{child} has padding, ceil_mode or divisor_override.")
-            pool = DilatedAvgPool(
-                _as_tuple(child.kernel_size, n), _as_tuple(child.stride, n), (1,) * n
-            )
-            setattr(parent, name, pool)
-    accumulated = dict.fromkeys(axes, 1)
+
+    #: Layers the analyses use when none are named.
+    analysed_layers = SHALLOW_OUTPUTS
+
+    def __init__(
+        self,
+        n_chans: int,
+        n_classes: int,
+        n_times: int,
+        final_conv_length: int | str = 30,
+        n_filters_time: int = 40,
+        filter_time_length: int = 25,
+        n_filters_spat: int = 40,
+        pool_time_length: int = 75,
+        pool_time_stride: int = 15,
+        pool_mode: str = "mean",
+        split_first_layer: bool = True,
+        batch_norm: bool = True,
+        batch_norm_alpha: float = 0.1,
+        drop_prob: float = 0.5,
+        random_state: int | None = None,
+    ) -> None:
+        super().__init__()
+        pools = {"max": nn.MaxPool1d, "mean": nn.AvgPool1d}
+        if pool_mode not in pools:
+            raise ValueError(f"pool_mode must be 'max' or 'mean', got {pool_mode!r}.")
+        self.n_chans, self.n_classes, self.n_times = n_chans, n_classes, n_times
+        with _seeded(random_state):
+            if split_first_layer:
+                self.add_module(
+                    "conv_time", ChannelwiseTimeConv(n_filters_time, filter_time_length)
+                )
+                self.add_module(
+                    "conv_spat",
+                    SpatialConv(n_filters_time, n_filters_spat, n_chans, bias=not batch_norm),
+                )
+                n_filters = n_filters_spat
+            else:
+                self.add_module(
+                    "conv_time",
+                    TimeConv(n_chans, n_filters_time, filter_time_length, bias=not batch_norm),
+                )
+                n_filters = n_filters_time
+            if batch_norm:
+                self.add_module("bnorm", nn.BatchNorm1d(n_filters, momentum=batch_norm_alpha))
+            self.add_module("conv_nonlin", Expression(square))
+            self.add_module("pool", pools[pool_mode](pool_time_length, pool_time_stride))
+            self.add_module("pool_nonlin", Expression(safe_log))
+            self.add_module("drop", nn.Dropout(drop_prob))
+            if final_conv_length == "auto":
+                final_conv_length = output_lengths(self, n_times)["drop"]
+            self.add_module("conv_classifier", TimeConv(n_filters, n_classes, final_conv_length))
+            self.add_module("softmax", nn.LogSoftmax(dim=1))
+            self.add_module("squeeze", Expression(_squeeze_time))
+            _initialise(self)
+
+
+def _initialise(model: nn.Module) -> None:
+    """Initialise as braindecode 0.4: Xavier conv weights in layer order, zero conv biases."""
     for module in model.modules():
-        n = _n_spatial_axes(module)
-        if n is None:
-            continue
-        stride, dilation = list(_as_tuple(module.stride, n)), list(_as_tuple(module.dilation, n))
-        for ax in axes:
-            if ax - 2 < n:
-                dilation[ax - 2] *= accumulated[ax]
-                accumulated[ax] *= stride[ax - 2]
-                stride[ax - 2] = 1
-        module.stride, module.dilation = tuple(stride), tuple(dilation)
-    return model
-
-
-def receptive_fields(model: nn.Module, axis: int = 2) -> dict[str, int]:
-    """Return the receptive field, in input samples along ``axis``, of every layer's output.
-
-    Computed from the kernel sizes, strides and dilations of the
-    convolution and pooling modules (``rf += (kernel - 1) * dilation *
-    jump``, ``jump *= stride``), so it holds for dense and strided models.
-
-    Parameters
-    ----------
-    model : nn.Module
-        Network whose modules are registered in forward order, without padding.
-    axis : int
-        Tensor axis (2: time in :class:`Deep4Net`).
-
-    Returns
-    -------
-    receptive_fields : dict of str to int
-        For each leaf module name (e.g. ``"pool_nonlin_2"``), in order.
-    """
-    rf, jump, fields = 1, 1, {}
-    for name, module in _leaves(model):
-        geometry = _time_geometry(module, axis)
-        if geometry is not None:
-            kernel, stride, dilation = geometry
-            rf += (kernel - 1) * dilation * jump
-            jump *= stride
-        fields[name] = rf
-    return fields
-
-
-def receptive_field(model: nn.Module, layer: str | None = None, axis: int = 2) -> int:
-    """Return the receptive field of ``layer``'s output (default: the model's), in samples.
-
-    See :func:`receptive_fields`.
-    """
-    fields = receptive_fields(model, axis)
-    return fields[layer] if layer is not None else list(fields.values())[-1]
-
-
-def output_lengths(model: nn.Module, n_times: int, axis: int = 2) -> dict[str, int]:
-    """Return the length along ``axis`` of every layer's output for ``n_times`` input samples.
-
-    Parameters
-    ----------
-    model : nn.Module
-        Network whose modules are registered in forward order, without padding.
-    n_times : int
-        Input length.
-    axis : int
-        Tensor axis (2: time in :class:`Deep4Net`).
-
-    Returns
-    -------
-    lengths : dict of str to int
-        For each leaf module name, in order. In a dense model, ``n_times -
-        receptive_field + 1``.
-
-    Raises
-    ------
-    ValueError
-        If the input is shorter than a layer's receptive field.
-    """
-    lengths = {}
-    for name, module in _leaves(model):
-        geometry = _time_geometry(module, axis)
-        if geometry is not None:
-            kernel, stride, dilation = geometry
-            n_times = (n_times - dilation * (kernel - 1) - 1) // stride + 1
-            if n_times < 1:
-                raise ValueError(f"input too short: layer {name!r} would have no output.")
-        lengths[name] = n_times
-    return lengths
+        if isinstance(module, nn.Conv2d):
+            nn.init.xavier_uniform_(module.weight, gain=1)
+            if module.bias is not None:
+                nn.init.zeros_(module.bias)

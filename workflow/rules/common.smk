@@ -5,7 +5,13 @@ from pathlib import Path
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
-from eegvis.config import ConfigError, check_config, describe_schema_error, resolve_bands
+from eegvis.config import (
+    ConfigError,
+    check_config,
+    describe_schema_error,
+    resolve_bands,
+    resolve_training,
+)
 from eegvis.download import dataset_root
 from eegvis.viz.envelopes import band_title
 
@@ -14,6 +20,7 @@ try:
 except WorkflowError as error:
     raise ConfigError(describe_schema_error(error)) from None
 config["bands"] = resolve_bands(config["bands"], config["epochs"]["sfreq"])
+config["training"] = resolve_training(config)
 check_config(config)
 
 # Jobs draw their figures into files only: no display, no GUI toolkit (eegvis.viz

@@ -180,3 +180,14 @@ def test_bad_arguments_are_named(model, epochs):
     del no_length.n_times
     with pytest.raises(ValueError, match="give input_length"):
         eegvis.gradient_maps(no_length, epochs)
+
+
+def test_logs_name_subjects_by_number_not_position(model, caplog):
+    epochs = make_epochs(n_subjects=2, n_trials=4)
+    epochs.metadata = pd.DataFrame({"subject": [42] * 4 + [7] * 4})
+    with caplog.at_level("INFO", logger="eegvis.analyses"):
+        maps = eegvis.envelope_activation_maps(model, epochs, BANDS, ["pool_nonlin"])
+    assert maps["subject"].values.tolist() == [7, 42]
+    messages = [record.getMessage() for record in caplog.records]
+    assert any(m.startswith("Subject 42: envelope-activation") for m in messages)
+    assert not any(m.startswith(("Subject 1:", "Subject 2:")) for m in messages)

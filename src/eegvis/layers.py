@@ -96,7 +96,7 @@ def default_layers(model: nn.Module, n_chans: int, n_times: int) -> list[str]:
         return list(model.analysed_layers)
     names = dict(model.named_modules())
     param = next(model.parameters())
-    with _evaluating(model), _hooked(model, [name for name in names if name]) as ran:
+    with evaluating(model), _hooked(model, [name for name in names if name]) as ran:
         model(param.new_zeros((1, n_chans, n_times)))
 
     def computes_units(name: str, module: nn.Module) -> bool:
@@ -119,8 +119,11 @@ def _modules(model: nn.Module, layers: Sequence[str]) -> dict[str, nn.Module]:
 
 
 @contextmanager
-def _evaluating(model: nn.Module) -> Iterator[None]:
-    """Eval mode without gradients for the block; every module's training flag restored after."""
+def evaluating(model: nn.Module) -> Iterator[None]:
+    """Run the block with ``model`` in eval mode, without gradients.
+
+    Every module's training flag is restored afterwards (also when the block raises).
+    """
     modes = [(module, module.training) for module in model.modules()]
     model.eval()
     try:
@@ -162,7 +165,7 @@ def _hooked(model: nn.Module, layers: Sequence[str]) -> Iterator[dict[str, Tenso
 
 def _raw_outputs(model: nn.Module, x: Tensor, layers: Sequence[str]) -> dict[str, Tensor]:
     """Return the outputs of ``layers`` for input ``x`` (eval mode, no gradients), unchanged."""
-    with _evaluating(model), _hooked(model, layers) as outputs:
+    with evaluating(model), _hooked(model, layers) as outputs:
         model(x)
     missing = [layer for layer in layers if layer not in outputs]
     if missing:
@@ -223,7 +226,7 @@ def _time_axes(
     longer = n_times + max(8, n_times // 2)
     base = _raw_outputs(model, like.new_zeros((1, n_chans, n_times)), layers)
     shapes = {n_times: {layer: out.shape for layer, out in base.items()}}
-    with _evaluating(model), _hooked(model, layers) as outputs:
+    with evaluating(model), _hooked(model, layers) as outputs:
         try:
             model(like.new_zeros((1, n_chans, longer)))
         except (RuntimeError, ValueError):  # e.g. a linear layer expecting a fixed length
@@ -380,7 +383,7 @@ def n_predictions(model: nn.Module, n_chans: int, n_times: int) -> int:
     n_preds : int
     """
     param = next(model.parameters())
-    with _evaluating(model):
+    with evaluating(model):
         out = model(param.new_zeros((1, n_chans, n_times)))
     return int(np.prod(out.shape[2:], dtype=int))
 

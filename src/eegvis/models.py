@@ -195,6 +195,32 @@ class SplitFirstLayerNet(nn.Sequential):
     as one convolution (:attr:`fuse_first_block`).
     """
 
+    def _add_first_block(
+        self,
+        n_chans: int,
+        n_filters_time: int,
+        filter_time_length: int,
+        n_filters_spat: int | None,
+        stride: int = 1,
+        bias: bool = True,
+    ) -> int:
+        """Add ``conv_time`` (and ``conv_spat`` unless ``n_filters_spat`` is None).
+
+        ``bias`` applies to the last convolution of the block (``conv_time``
+        always has one when followed by ``conv_spat``). Returns the number of
+        output filters.
+        """
+        if n_filters_spat is None:
+            self.add_module(
+                "conv_time", TimeConv(n_chans, n_filters_time, filter_time_length, stride, bias)
+            )
+            return n_filters_time
+        self.add_module("conv_time", ChannelwiseTimeConv(n_filters_time, filter_time_length))
+        self.add_module(
+            "conv_spat", SpatialConv(n_filters_time, n_filters_spat, n_chans, stride, bias)
+        )
+        return n_filters_spat
+
     #: Whether :meth:`forward` runs ``conv_time`` and ``conv_spat`` as one convolution.
     fuse_first_block: bool = True
 
@@ -362,29 +388,14 @@ class Deep4Net(SplitFirstLayerNet):
         )
 
         with _seeded(random_state):
-            if split_first_layer:
-                self.add_module(
-                    "conv_time", ChannelwiseTimeConv(n_filters_time, filter_time_length)
-                )
-                self.add_module(
-                    "conv_spat",
-                    SpatialConv(
-                        n_filters_time, n_filters_spat, n_chans, conv_stride, bias=not batch_norm
-                    ),
-                )
-                n_filters = n_filters_spat
-            else:
-                self.add_module(
-                    "conv_time",
-                    TimeConv(
-                        n_chans,
-                        n_filters_time,
-                        filter_time_length,
-                        conv_stride,
-                        bias=not batch_norm,
-                    ),
-                )
-                n_filters = n_filters_time
+            n_filters = self._add_first_block(
+                n_chans,
+                n_filters_time,
+                filter_time_length,
+                n_filters_spat if split_first_layer else None,
+                conv_stride,
+                bias=not batch_norm,
+            )
             if batch_norm:
                 self.add_module("bnorm", nn.BatchNorm1d(n_filters, momentum=batch_norm_alpha))
             self.add_module("conv_nonlin", Expression(first_nonlin))
@@ -496,21 +507,13 @@ class ShallowFBCSPNet(SplitFirstLayerNet):
             raise ValueError(f"pool_mode must be 'max' or 'mean', got {pool_mode!r}.")
         self.n_chans, self.n_classes, self.n_times = n_chans, n_classes, n_times
         with _seeded(random_state):
-            if split_first_layer:
-                self.add_module(
-                    "conv_time", ChannelwiseTimeConv(n_filters_time, filter_time_length)
-                )
-                self.add_module(
-                    "conv_spat",
-                    SpatialConv(n_filters_time, n_filters_spat, n_chans, bias=not batch_norm),
-                )
-                n_filters = n_filters_spat
-            else:
-                self.add_module(
-                    "conv_time",
-                    TimeConv(n_chans, n_filters_time, filter_time_length, bias=not batch_norm),
-                )
-                n_filters = n_filters_time
+            n_filters = self._add_first_block(
+                n_chans,
+                n_filters_time,
+                filter_time_length,
+                n_filters_spat if split_first_layer else None,
+                bias=not batch_norm,
+            )
             if batch_norm:
                 self.add_module("bnorm", nn.BatchNorm1d(n_filters, momentum=batch_norm_alpha))
             self.add_module("conv_nonlin", Expression(square))

@@ -56,6 +56,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from eegvis.layers import evaluating
 from eegvis.reliability import split_half
 
 log = logging.getLogger(__name__)
@@ -568,14 +569,10 @@ def _inference(model: nn.Module, strip_log_softmax: bool) -> Iterator[None]:
         if not log_softmaxes:
             raise ValueError("strip_log_softmax=True but the model has no nn.LogSoftmax")
         hook = log_softmaxes[-1].register_forward_hook(lambda module, inputs, output: inputs[0])
-    modes = [(module, module.training) for module in model.modules()]
-    model.eval()
     try:
-        with torch.no_grad():
+        with evaluating(model):
             yield
     finally:
-        for module, training in modes:
-            module.training = training
         if hook is not None:
             hook.remove()
 

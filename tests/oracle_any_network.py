@@ -6,7 +6,7 @@ that braindecode 0.8.1 shadows the venv's 0.4.85::
     python oracle_any_network.py OUTPUT_DIR
 
 Writes, for eegvis's strided Deep4Net (``deep4_eegvis``), braindecode 0.8.1's Deep4Net
-with the same weights (``deep4_braindecode``), ``ShallowFBCSPNet`` and ``EEGNetv4``:
+with the same weights (``deep4_braindecode``; both in float64), ``ShallowFBCSPNet`` and ``EEGNetv4``:
 ``<network>_<analysis>.nc`` for the four analyses of :mod:`eegvis.analyses` on the same
 epochs, and ``geometry.json`` with every probed layer's receptive field.
 """
@@ -103,6 +103,7 @@ def main(output_dir: str) -> None:
     ours = Deep4Net(n_chans, 2, N_TIMES, **DEEP4_OPTIONS, random_state=0).eval()
     theirs = BraindecodeDeep4Net(n_chans, 2, n_times=N_TIMES, **DEEP4_OPTIONS).eval()
     copy_weights(ours, theirs)
+    ours, theirs = ours.double(), theirs.double()  # compared to float64 rounding
     torch.manual_seed(1)
     networks = {
         "deep4_eegvis": (ours, [*DEEP4_LAYERS, "conv_classifier"]),

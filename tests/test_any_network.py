@@ -46,12 +46,12 @@ def geometry(oracle: Path) -> dict:
 @pytest.mark.parametrize("analysis", ANALYSES)
 def test_braindecode_deep4net_with_eegvis_weights_gives_eegvis_maps(oracle, analysis):
     ours, theirs = (maps(oracle, n, analysis) for n in ("deep4_eegvis", "deep4_braindecode"))
-    assert list(ours.data_vars) == list(theirs.data_vars)
-    for name in ours.data_vars:
-        a, b = ours[name].values, theirs[name].values
+    assert len(ours.data_vars) == len(theirs.data_vars)
+    # the classifier is "conv_classifier" in eegvis, "final_layer.conv_classifier" in 0.8.1
+    for name, other in zip(ours.data_vars, theirs.data_vars, strict=True):
+        a, b = ours[name].values, theirs[other].values
         assert a.shape == b.shape and np.isfinite(a).all()
-        scale = np.abs(a).max()
-        np.testing.assert_allclose(b, a, rtol=1e-4, atol=1e-5 * scale, err_msg=name)
+        np.testing.assert_allclose(b, a, rtol=1e-7, atol=1e-9 * np.abs(a).max(), err_msg=name)
     assert ours["subject"].values.tolist() == [1, 2]
 
 
@@ -99,6 +99,6 @@ def test_envelope_class_maps_find_the_planted_mu_difference(oracle):
     """The oracle's epochs carry less 10 Hz power over C3 in class "right"."""
     pooled = maps(oracle, "eegnet", "envelope_class")["pooled"].sel(band="mu")
     right = pooled.sel({"class": "right"})
-    assert float(right.sel(channel="C3")) < -0.5
-    assert float(np.abs(right.drop_sel(channel="C3")).max()) < 0.3
+    assert float(right.sel(channel="C3")) < -0.9
+    assert float(np.abs(right.drop_sel(channel="C3")).max()) < 0.5  # 32 windows: noisy
     np.testing.assert_allclose(pooled.sel({"class": "left"}), -right, atol=1e-12)

@@ -9,6 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+#: Sampling rate of (almost) every recording, in Hz.
+SFREQ = 160.0
+
 #: Channel names exactly as they are stored in the EDF files (10-10 names padded
 #: with dots to four characters).
 EDF_CHANNELS: tuple[str, ...] = (

@@ -6,7 +6,8 @@ that braindecode 0.8.1 shadows the venv's 0.4.85::
     python oracle_any_network.py OUTPUT_DIR
 
 Writes, for eegvis's strided Deep4Net (``deep4_eegvis``), braindecode 0.8.1's Deep4Net
-with the same weights (``deep4_braindecode``; both in float64), ``ShallowFBCSPNet`` and ``EEGNetv4``:
+with the same weights (``deep4_braindecode``; both in float64), ``ShallowFBCSPNet``
+and ``EEGNetv4``:
 ``<network>_<analysis>.nc`` for the four analyses of :mod:`eegvis.analyses` on the same
 epochs, and ``geometry.json`` with every probed layer's receptive field.
 """

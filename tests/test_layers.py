@@ -16,7 +16,7 @@ from eegvis.layers import (
     n_predictions,
     receptive_fields,
 )
-from eegvis.models import BLOCK_OUTPUTS, SEED_000_OPTIONS, Deep4Net
+from eegvis.models import BLOCK_OUTPUTS, SEED_000_OPTIONS, Deep4Net, ShallowFBCSPNet
 
 N_CHANS, N_TIMES = 4, 450
 ALL_BLOCKS = ["conv_time", "conv_spat", *BLOCK_OUTPUTS]
@@ -47,7 +47,7 @@ def analytic_strides(model: nn.Module) -> dict[str, int]:
 
 
 def test_probing_finds_the_analytic_geometry_of_the_strided_deep4net(strided):
-    probed = receptive_fields(strided, N_CHANS, N_TIMES, ALL_BLOCKS)
+    probed = receptive_fields(strided, N_CHANS, N_TIMES, ALL_BLOCKS, method="probe")
     fields, lengths = analytic_fields(strided), output_lengths(strided, N_TIMES)
     strides = analytic_strides(strided)
     for layer, shape in probed.items():
@@ -60,7 +60,7 @@ def test_probing_finds_the_analytic_geometry_of_the_strided_deep4net(strided):
 
 def test_probing_finds_the_analytic_geometry_of_the_dense_deep4net(strided):
     dense = to_dense_prediction_model(Deep4Net(N_CHANS, 2, N_TIMES, **SMALL)).eval()
-    probed = receptive_fields(dense, N_CHANS, N_TIMES)  # default layers: BLOCK_OUTPUTS
+    probed = receptive_fields(dense, N_CHANS, N_TIMES, method="probe")  # BLOCK_OUTPUTS
     assert list(probed) == list(BLOCK_OUTPUTS)
     fields = analytic_fields(dense)
     for layer, shape in probed.items():
@@ -154,3 +154,25 @@ def test_default_layers_of_a_network_that_fuses_its_own_convolutions():
         receptive_fields(net, 2, 20, ["block.inner"])
     with pytest.raises(KeyError, match="no such layers"):
         receptive_fields(net, 2, 20, ["nope"])
+
+
+@pytest.mark.parametrize("dense", [False, True])
+@pytest.mark.parametrize("network", ["deep4", "shallow"])
+def test_eegvis_networks_give_their_probed_geometry_analytically(network, dense):
+    if network == "deep4":
+        model = Deep4Net(N_CHANS, 2, N_TIMES, **SMALL, random_state=0)
+    else:
+        model = ShallowFBCSPNet(
+            N_CHANS,
+            2,
+            N_TIMES,
+            final_conv_length=12,
+            n_filters_time=4,
+            n_filters_spat=4,
+            random_state=0,
+        )
+    if dense:
+        to_dense_prediction_model(model)
+    layers = [*model.analysed_layers, "conv_time", ""]
+    probed = receptive_fields(model.eval(), N_CHANS, N_TIMES, layers, method="probe")
+    assert receptive_fields(model, N_CHANS, N_TIMES, layers) == probed  # method="auto"

@@ -171,6 +171,33 @@ def receptive_fields(model: nn.Module, axis: int = 2) -> dict[str, int]:
     return fields
 
 
+def output_strides(model: nn.Module, axis: int = 2) -> dict[str, int]:
+    """Return how many input samples apart consecutive outputs of every layer are.
+
+    The product of the strides along ``axis`` of the convolution and pooling
+    modules up to and including each layer (1 everywhere in a dense model).
+
+    Parameters
+    ----------
+    model : nn.Module
+        Network whose modules are registered in forward order, without padding.
+    axis : int
+        Tensor axis (2: time in :class:`eegvis.models.Deep4Net`).
+
+    Returns
+    -------
+    strides : dict of str to int
+        For each leaf module name, in order.
+    """
+    jump, strides = 1, {}
+    for name, module in _leaves(model):
+        geometry = _time_geometry(module, axis)
+        if geometry is not None:
+            jump *= geometry[1]
+        strides[name] = jump
+    return strides
+
+
 def receptive_field(model: nn.Module, layer: str | None = None, axis: int = 2) -> int:
     """Return the receptive field of ``layer``'s output (default: the model's), in samples.
 

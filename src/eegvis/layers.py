@@ -252,6 +252,7 @@ def receptive_fields(
     layers: Sequence[str] | None = None,
     batch_size: int = 64,
     seed: int = 0,
+    method: str = "auto",
 ) -> dict[str, LayerGeometry]:
     """Find each layer's receptive field, stride and offset by probing.
 
@@ -282,6 +283,11 @@ def receptive_fields(
         Probes per forward pass.
     seed : int
         Seed of the random input and changes.
+    method : {"auto", "probe"}
+        ``"auto"`` takes the geometry from the model's ``layer_geometry``
+        method where it has one (eegvis's Deep4Net and ShallowFBCSPNet compute
+        it analytically, to the same values, in no time) and probes otherwise;
+        ``"probe"`` always probes.
 
     Returns
     -------
@@ -294,6 +300,13 @@ def receptive_fields(
         If a layer's valid outputs do not start at evenly spaced input samples,
         or none of its outputs sees the whole field.
     """
+    if method not in ("auto", "probe"):
+        raise ValueError(f"method must be 'auto' or 'probe', got {method!r}")
+    analytic = getattr(model, "layer_geometry", None)
+    if method == "auto" and analytic is not None:
+        return analytic(
+            n_times, default_layers(model, n_chans, n_times) if layers is None else layers
+        )
     key = (n_chans, n_times, None if layers is None else tuple(layers), seed, repr(model))
     cached = _PROBED.setdefault(model, {})
     if key not in cached:

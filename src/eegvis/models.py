@@ -20,13 +20,17 @@ from __future__ import annotations
 
 import contextlib
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from eegvis.dense import output_lengths
+if TYPE_CHECKING:
+    from eegvis.layers import LayerGeometry
+
+from eegvis.dense import output_lengths, output_strides, receptive_fields
 
 #: Layers analysed in the paper: outputs of conv-pool blocks 1-4 and the classifier (pre-softmax).
 BLOCK_OUTPUTS = (
@@ -220,6 +224,42 @@ class SplitFirstLayerNet(nn.Sequential):
             "conv_spat", SpatialConv(n_filters_time, n_filters_spat, n_chans, stride, bias)
         )
         return n_filters_spat
+
+    def layer_geometry(self, n_times: int, layers: Sequence[str]) -> dict[str, LayerGeometry]:
+        """Return the geometry of named layers for ``n_times`` input samples, analytically.
+
+        The same values :func:`eegvis.layers.receptive_fields` finds by probing
+        (tested), from the kernel sizes, strides and dilations: the network has
+        no padding, so every output is valid and its field starts at
+        ``i * stride``. ``""`` names the network's output.
+
+        Parameters
+        ----------
+        n_times : int
+            Input window in samples.
+        layers : sequence of str
+            Child names, or ``""``.
+
+        Returns
+        -------
+        geometry : dict of str to eegvis.layers.LayerGeometry
+        """
+        from eegvis.layers import LayerGeometry
+
+        fields, strides = receptive_fields(self), output_strides(self)
+        lengths = output_lengths(self, n_times)
+        last = list(fields)[-1]
+        geometry = {}
+        for layer in layers:
+            name = layer or last
+            if name not in fields:
+                raise KeyError(f"no such layer: {layer!r}; layers are {list(fields)}")
+            n = lengths[name]
+            squeezed = not layer and n == 1  # the output drops a time axis of length 1
+            geometry[layer] = LayerGeometry(
+                fields[name], strides[name], 0, n, slice(0, n), None if squeezed else 2
+            )
+        return geometry
 
     #: Whether :meth:`forward` runs ``conv_time`` and ``conv_spat`` as one convolution.
     fuse_first_block: bool = True

@@ -88,6 +88,9 @@ def run_analyses(name: str, model: torch.nn.Module, epochs, layers, out: Path) -
 
 
 def main(output_dir: str) -> None:
+    # braindecode 0.8.1 imports moabb.datasets.BNCI2014001 when MOABB is installed, a name
+    # MOABB 1.7 no longer has; the oracle uses no dataset, so MOABB is hidden from it.
+    sys.modules["moabb"] = None
     import braindecode
     from braindecode.models import Deep4Net as BraindecodeDeep4Net
     from braindecode.models import EEGNetv4, ShallowFBCSPNet

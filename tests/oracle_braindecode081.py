@@ -23,6 +23,9 @@ import torch
 
 
 def main(model_path: str, inputs_path: str, output_path: str) -> None:
+    # braindecode 0.8.1 imports moabb.datasets.BNCI2014001 when MOABB is installed, a name
+    # MOABB 1.7 no longer has; the oracle uses no dataset, so MOABB is hidden from it.
+    sys.modules["moabb"] = None
     import braindecode
     from braindecode.visualization.gradients import compute_amplitude_gradients
 

@@ -230,3 +230,38 @@ def test_a_network_trained_elsewhere_is_analysed_without_training(workflow_dir):
         table = pd.read_csv(results / "statistics" / f"{analysis}.csv")
         assert set(table["n_subjects"]) == {4}
     assert not (results / "figures" / "training_curves.png").exists()
+
+
+@pytest.mark.slow
+def test_a_moabb_dataset_with_four_classes_and_another_montage_and_rate(workflow_dir):
+    """MOABB's FakeDataset: 4 classes, 22 channels at 128 Hz resampled to 100 Hz."""
+    channels = ["Fz", "FC3", "FC1", "FCz", "FC2", "FC4", "C5", "C3", "C1", "Cz", "C2"]
+    channels += ["C4", "C6", "CP3", "CP1", "CPz", "CP2", "CP4", "P1", "Pz", "P2", "POz"]
+    classes = ["left_hand", "right_hand", "feet", "tongue"]
+    options = dict(event_list=classes, n_sessions=1, n_runs=2, n_subjects=4, sfreq=128)
+    options.update(duration=100, n_events=24, seed=3, channels=channels)
+    config = {
+        "name": "fake",
+        "dataset": {"source": "moabb", "moabb": {"dataset": "FakeDataset", "options": options}},
+        "subjects": {"train": [1, 2, 3], "valid": [4]},
+        "epochs": {"tmin": 0.0, "tmax": 3.0, "classes": {c: c for c in classes}, "sfreq": 100.0},
+        "model": {"input_time_length": 250, "deep4": {"final_conv_length": 1}},
+        "training": {"epochs": 2, "batch_size": 16},
+        "perturbation": {"n_iterations": 2},
+        "bands": [{"name": "alpha", "low": 7, "high": 13}, {"name": "beta", "low": 13, "high": 31}],
+    }
+    path = write_config(workflow_dir, config)
+    run_snakemake(workflow_dir, "--cores", "2", "--configfile", str(path))
+    results = workflow_dir / "results" / "fake"
+    summary = pd.read_csv(results / "epochs" / "summary.csv")
+    assert summary["resampled"].all() and (summary[[f"n_{c}" for c in classes]] == 12).all().all()
+    assert (
+        "resampling to 100 Hz" in (results / "logs" / "epoch_subject" / "sub-001.log").read_text()
+    )
+    gradient = read_maps(results / "gradient" / "trained.nc")
+    assert gradient["class"].values.tolist() == classes
+    assert gradient["channel"].values.tolist() == channels
+    statistics = pd.read_csv(results / "statistics" / "envelope_class.csv")
+    assert set(statistics["class"]) == set(classes) and set(statistics["channel"]) == set(channels)
+    for figure in ("envelope_class", "envelope_activation", "gradient_mu", "perturbation_mu"):
+        assert (results / "figures" / f"{figure}.png").stat().st_size

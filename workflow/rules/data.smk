@@ -22,6 +22,7 @@ rule fetch_subject:
         recordings=raw_files,
         seed=config["dataset"]["seed"],
         planted=config["dataset"]["planted_effect"],
+        moabb=config["dataset"].get("moabb", {}),
     script:
         "../../scripts/fetch_subject.py"
 

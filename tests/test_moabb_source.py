@@ -1,0 +1,61 @@
+"""MOABB datasets as a source, offline with MOABB's FakeDataset."""
+
+from __future__ import annotations
+
+import mne
+import numpy as np
+import pytest
+
+from eegvis.epochs import epoch_subject
+from eegvis.moabb_source import fetch_subject
+from eegvis.recordings import RecordingError
+
+CLASSES = ("left_hand", "right_hand", "feet", "tongue")
+CHANNELS = ["C4", "C3", "Cz", "FC3", "FC4", "CP3", "CP4", "Pz"]
+FAKE = dict(
+    event_list=CLASSES,
+    n_sessions=2,
+    n_runs=1,
+    n_subjects=3,
+    sfreq=128,
+    duration=40,
+    n_events=8,
+    seed=1,
+    channels=("Fz", *CHANNELS),
+)
+
+
+@pytest.fixture(scope="module")
+def fetched(tmp_path_factory):
+    path = tmp_path_factory.mktemp("moabb") / "S002_raw.fif"
+    return fetch_subject("FakeDataset", 2, path, FAKE, channels=CHANNELS)
+
+
+def test_runs_are_saved_as_one_labelled_recording(fetched):
+    raw = mne.io.read_raw_fif(fetched, verbose="error")
+    assert raw.ch_names == CHANNELS  # the configured channels, in their order
+    assert raw.info["sfreq"] == 128
+    cues = [d for d in raw.annotations.description if d in CLASSES]
+    assert len(cues) == 2 * 8  # both sessions' events, named after their classes
+    assert "BAD boundary" in raw.annotations.description  # no epoch spans the join
+    assert np.isfinite(raw.get_montage().get_positions()["ch_pos"]["C3"]).all()
+
+
+def test_fetched_recording_is_epoched_like_any_other(fetched):
+    epochs, summary = epoch_subject(
+        2, [fetched], [0], {name: name for name in CLASSES}, 0.0, 3.0, sfreq=100.0
+    )
+    assert summary.resampled and summary.original_sfreq == [128.0]
+    assert sum(summary.n_trials.values()) + len(summary.dropped) == 16
+    assert set(epochs.metadata["label"]) == set(CLASSES)
+    assert epochs.get_data().shape[1:] == (len(CHANNELS), 301)
+
+
+def test_bad_dataset_subject_and_channels_are_named(tmp_path):
+    with pytest.raises(RecordingError, match="dataset.moabb.dataset: .* no dataset 'Nope'"):
+        fetch_subject("Nope", 1, tmp_path / "S001_raw.fif")
+    with pytest.raises(RecordingError, match=r"subjects: FakeDataset subject 9 is not in"):
+        fetch_subject("FakeDataset", 9, tmp_path / "S009_raw.fif", FAKE)
+    with pytest.raises(RecordingError, match=r"dataset.moabb.channels \['Oz'\] are not recorded"):
+        fetch_subject("FakeDataset", 1, tmp_path / "S001_raw.fif", FAKE, channels=["C3", "Oz"])
+    assert not list(tmp_path.iterdir())  # nothing partial left behind

@@ -59,3 +59,27 @@ def test_bad_dataset_subject_and_channels_are_named(tmp_path):
     with pytest.raises(RecordingError, match=r"dataset.moabb.channels \['Oz'\] are not recorded"):
         fetch_subject("FakeDataset", 1, tmp_path / "S001_raw.fif", FAKE, channels=["C3", "Oz"])
     assert not list(tmp_path.iterdir())  # nothing partial left behind
+
+
+@pytest.mark.slow  # MOABB retries its NEMAR index lookups for ~40 s without a network
+def test_physionet_through_moabb_gives_the_native_trials(eegbci_dir, tmp_path, monkeypatch):
+    """MOABB's PhysionetMI on the shared files staged in MNE's layout (no network)."""
+    from moabb.datasets import PhysionetMI
+
+    staged = tmp_path / "MNE-eegbci-data" / "files" / "eegmmidb" / "1.0.0" / "S001"
+    staged.mkdir(parents=True)
+    files = [eegbci_dir / "S001" / f"S001R{run:02d}.edf" for run in (4, 8, 12)]
+    for path in files:
+        (staged / path.name).write_bytes(path.read_bytes())
+    monkeypatch.setenv("MNE_DATASETS_EEGBCI_PATH", str(tmp_path))
+    monkeypatch.setenv("MNE_DATA", str(tmp_path))
+    dataset = PhysionetMI(imagined=True, executed=False)
+    dataset.feet_runs = []  # runs 4, 8, 12 only: left vs right fist
+    path = fetch_subject(dataset, 1, tmp_path / "S001_raw.fif")
+    classes = ("left_hand", "right_hand")
+    through_moabb, _ = epoch_subject(1, [path], [0], {c: c for c in classes}, 1.0, 4.1, 160.0)
+    codes = {"left_hand": "T1", "right_hand": "T2"}
+    native, _ = epoch_subject(1, files, [4, 8, 12], codes, 1.0, 4.1, 160.0)
+    assert through_moabb.ch_names == native.ch_names
+    assert through_moabb.metadata["label"].tolist() == native.metadata["label"].tolist()
+    np.testing.assert_allclose(through_moabb.get_data(), native.get_data(), rtol=0, atol=1e-12)

@@ -81,7 +81,7 @@ def _picked(raw: mne.io.BaseRaw, channels: Sequence[str] | None, source: str) ->
 
 
 def fetch_subject(
-    name: str,
+    name: str | Any,
     subject: int,
     path: str | os.PathLike,
     options: Mapping[str, Any] | None = None,
@@ -91,8 +91,8 @@ def fetch_subject(
 
     Parameters
     ----------
-    name : str
-        Class name in ``moabb.datasets``.
+    name : str | moabb.datasets.base.BaseDataset
+        Class name in ``moabb.datasets``, or a dataset instance.
     subject : int
         Subject number, as the dataset counts them.
     path : path-like
@@ -114,8 +114,8 @@ def fetch_subject(
         If the subject is not in the dataset, a configured channel is missing,
         or the recordings hold no cue.
     """
-    dataset = moabb_dataset(name, options)
-    source = f"{name} subject {subject}"
+    dataset = moabb_dataset(name, options) if isinstance(name, str) else name
+    source = f"{type(dataset).__name__} subject {subject}"
     if subject not in dataset.subject_list:
         raise RecordingError(
             f"subjects: {source} is not in the dataset (subjects {dataset.subject_list})."
@@ -139,5 +139,5 @@ def fetch_subject(
     raw = mne.concatenate_raws(runs, verbose="error")
     raw.set_montage(standard_montage(), on_missing="warn", verbose="error")
     with atomic_output(path) as tmp_path:
-        raw.save(tmp_path, verbose="error")
+        raw.save(tmp_path, fmt="double", verbose="error")  # no float32 rounding
     return Path(path)

@@ -1,6 +1,6 @@
 """Download (or, for the synthetic dataset, generate) one subject's recordings.
 
-MOABB datasets are fetched through MOABB and saved as one FIF file per subject.
+MOABB and BIDS datasets are read (MOABB: fetched) and saved as one FIF file per subject.
 
 Downloaded files are verified and recorded in a small JSON file, the job's only output
 (so that Snakemake never deletes real recordings when it reruns this job).
@@ -20,16 +20,31 @@ if params.source == "eegbci":
     files = {path.as_posix(): sha256(path) for path in paths}
     write_json(snakemake.output[0], {"subject": subject, "sha256": files})
 elif params.source == "moabb":
-    from eegvis.moabb_source import fetch_subject
+    from eegvis.sources import fetch_moabb_subject
 
     source = params.moabb
     paths = [
-        fetch_subject(
+        fetch_moabb_subject(
             source["dataset"],
             subject,
             snakemake.output[0],
             source.get("options"),
             source.get("channels"),
+        )
+    ]
+elif params.source == "bids":
+    from eegvis.sources import read_bids_subject
+
+    bids = params.bids
+    paths = [
+        read_bids_subject(
+            bids["root"],
+            subject,
+            snakemake.output[0],
+            bids["task"],
+            bids.get("session"),
+            bids.get("runs"),
+            bids.get("channels"),
         )
     ]
 else:

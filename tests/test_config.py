@@ -102,6 +102,11 @@ def test_moabb_sources_need_their_dataset_and_eegbci_needs_its_codes(demo_config
     demo_config["dataset"]["moabb"] = {"dataset": "BNCI2014_001"}
     del demo_config["runs"]  # MOABB datasets bring their own runs
     check_config(_validated(demo_config))
+    demo_config["dataset"] = {"source": "bids"}
+    with pytest.raises(ConfigError, match="dataset.bids: dataset.source bids needs"):
+        check_config(_validated(demo_config))
+    demo_config["dataset"]["bids"] = {"root": "/data/study", "task": "imagery"}
+    check_config(_validated(demo_config))
 
 
 def test_physionet_config_is_the_seed_setup():

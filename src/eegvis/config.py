@@ -55,13 +55,15 @@ def check_config(config: Mapping[str, Any]) -> None:
         )
     source = config["dataset"]["source"]
     unknown = sorted(set(codes) - set(EEGBCI_ANNOTATIONS))
-    if source != "moabb" and unknown:
+    if source in ("eegbci", "synthetic") and unknown:
         raise ConfigError(
             f"epochs.classes: {unknown} are not EEGBCI annotations "
             f"({', '.join(EEGBCI_ANNOTATIONS)})."
         )
     if source == "moabb" and "moabb" not in config["dataset"]:
         raise ConfigError("dataset.moabb: dataset.source moabb needs the dataset's class name.")
+    if source == "bids" and "bids" not in config["dataset"]:
+        raise ConfigError("dataset.bids: dataset.source bids needs the BIDS root and task.")
     n_times = round((epochs["tmax"] - epochs["tmin"]) * epochs["sfreq"]) + 1
     if config["model"]["input_time_length"] > n_times:
         raise ConfigError(

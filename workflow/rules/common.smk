@@ -31,8 +31,9 @@ RESULTS = f"results/{config['name']}"
 LOGS = f"{RESULTS}/logs"
 BENCHMARKS = f"{RESULTS}/benchmarks"
 SOURCE = config["dataset"]["source"]
-# A MOABB subject's sessions and runs are fetched into one file: one "run" 0.
-RUNS = config["runs"] if SOURCE != "moabb" else [0]
+# A MOABB or BIDS subject's sessions and runs are read into one file: one "run" 0.
+ONE_FILE_SOURCES = ["moabb", "bids"]
+RUNS = [0] if SOURCE in ONE_FILE_SOURCES else config["runs"]
 SUBJECTS = config["subjects"]["train"] + config["subjects"]["valid"]
 # Real recordings are shared between configs; synthetic ones depend on the seed.
 RAW_DIR = (
@@ -43,7 +44,7 @@ RAW_DIR = (
 
 RAW_PATTERN = (
     f"{RAW_DIR}/S{{subject}}/S{{subject}}R{{run:02d}}.edf"
-    if SOURCE != "moabb"
+    if SOURCE not in ONE_FILE_SOURCES
     else f"{RAW_DIR}/S{{subject}}/S{{subject}}_raw.fif"
 )
 PROVENANCE = f"{RESULTS}/provenance.json"
@@ -124,6 +125,7 @@ DATA_NOTES = {
         seed=config["dataset"]["seed"],
         null="" if config["dataset"]["planted_effect"] else ", no planted effect",
     ),
+    "bids": "Data: BIDS dataset {root}".format(root=config["dataset"].get("bids", {}).get("root")),
     "moabb": "Data: {name} via MOABB ({reference})".format(
         name=MOABB_DATASET,
         reference=MOABB_REFERENCES.get(

@@ -23,6 +23,7 @@ rule fetch_subject:
         seed=config["dataset"]["seed"],
         planted=config["dataset"]["planted_effect"],
         moabb=config["dataset"].get("moabb", {}),
+        bids=config["dataset"].get("bids", {}),
     script:
         "../../scripts/fetch_subject.py"
 

@@ -7,8 +7,9 @@ import numpy as np
 import pytest
 
 from eegvis.epochs import epoch_subject
-from eegvis.moabb_source import fetch_subject
 from eegvis.recordings import RecordingError
+from eegvis.sources import fetch_moabb_subject as fetch_subject
+from eegvis.sources import read_bids_subject
 
 CLASSES = ("left_hand", "right_hand", "feet", "tongue")
 CHANNELS = ["C4", "C3", "Cz", "FC3", "FC4", "CP3", "CP4", "Pz"]
@@ -56,7 +57,7 @@ def test_bad_dataset_subject_and_channels_are_named(tmp_path):
         fetch_subject("Nope", 1, tmp_path / "S001_raw.fif")
     with pytest.raises(RecordingError, match=r"subjects: FakeDataset subject 9 is not in"):
         fetch_subject("FakeDataset", 9, tmp_path / "S009_raw.fif", FAKE)
-    with pytest.raises(RecordingError, match=r"dataset.moabb.channels \['Oz'\] are not recorded"):
+    with pytest.raises(RecordingError, match=r"channels \['Oz'\] are not recorded"):
         fetch_subject("FakeDataset", 1, tmp_path / "S001_raw.fif", FAKE, channels=["C3", "Oz"])
     assert not list(tmp_path.iterdir())  # nothing partial left behind
 
@@ -83,3 +84,30 @@ def test_physionet_through_moabb_gives_the_native_trials(eegbci_dir, tmp_path, m
     assert through_moabb.ch_names == native.ch_names
     assert through_moabb.metadata["label"].tolist() == native.metadata["label"].tolist()
     np.testing.assert_allclose(through_moabb.get_data(), native.get_data(), rtol=0, atol=1e-12)
+
+
+def test_a_bids_dataset_gives_the_native_trials(eegbci_dir, tmp_path):
+    """The shared EEGBCI runs written to BIDS with mne-bids, read back through the source."""
+    from mne_bids import BIDSPath, write_raw_bids
+
+    from eegvis.recordings import read_run
+
+    files = [eegbci_dir / "S001" / f"S001R{run:02d}.edf" for run in (4, 8, 12)]
+    root = tmp_path / "bids"
+    for run, path in zip(("04", "08", "12"), files, strict=True):
+        raw = read_run(path)  # standard channel names and positions
+        bids_path = BIDSPath(subject="001", task="imagery", run=run, root=root, datatype="eeg")
+        write_raw_bids(raw, bids_path, allow_preload=True, format="EDF", verbose="error")
+    path = read_bids_subject(root, 1, tmp_path / "S001_raw.fif", task="imagery")
+    codes = {"left_hand": "T1", "right_hand": "T2"}
+    through_bids, _ = epoch_subject(1, [path], [0], codes, 1.0, 4.1, 160.0)
+    native, _ = epoch_subject(1, files, [4, 8, 12], codes, 1.0, 4.1, 160.0)
+    assert through_bids.ch_names == native.ch_names
+    assert through_bids.metadata["label"].tolist() == native.metadata["label"].tolist()
+    # EDF stores 16-bit samples: the written copy differs by at most one quantisation step
+    step = np.abs(np.diff(np.unique(native.get_data()[0, 0]))).min()
+    np.testing.assert_allclose(through_bids.get_data(), native.get_data(), rtol=0, atol=step)
+    with pytest.raises(RecordingError, match=r"no sub-<label> for subject 7"):
+        read_bids_subject(root, 7, tmp_path / "S007_raw.fif", task="imagery")
+    with pytest.raises(RecordingError, match=r"no recording for sub-001_task-rest"):
+        read_bids_subject(root, 1, tmp_path / "S001_raw.fif", task="rest", runs=["04"])

@@ -7,6 +7,7 @@ import re
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import torch
@@ -144,6 +145,40 @@ def test_rerunning_the_download_never_deletes_recordings(workflow_dir, tmp_path,
     assert "fetch_subject" in again.stdout + again.stderr
     for name in sorted((eegbci_dir / "S001").glob("*.edf")):
         assert (root / "S001" / name.name).read_bytes() == name.read_bytes()
+
+
+def test_bids_recordings_through_snakemake_give_the_native_epochs(
+    workflow_dir, tmp_path, eegbci_dir
+):
+    """Two subjects' shared EEGBCI runs written to BIDS, epoched by the workflow."""
+    from mne_bids import BIDSPath, write_raw_bids
+
+    from eegvis.epochs import epoch_subject, load_epochs
+    from eegvis.recordings import read_run
+
+    root = tmp_path / "bids"
+    for subject in (1, 2):
+        for run in (4, 8, 12):
+            raw = read_run(eegbci_dir / f"S{subject:03d}" / f"S{subject:03d}R{run:02d}.edf")
+            bids_path = BIDSPath(
+                subject=f"{subject:02d}", task="imagery", run=f"{run:02d}", root=root
+            )
+            write_raw_bids(raw, bids_path, allow_preload=True, format="EDF", verbose="error")
+    config = yaml.safe_load((REPO / "config" / "physionet.yaml").read_text())
+    del config["runs"]
+    config.update(name="bids", subjects={"train": [1], "valid": [2]})
+    config["dataset"] = {"source": "bids", "bids": {"root": str(root), "task": "imagery"}}
+    path = write_config(workflow_dir, config)
+    run_snakemake(
+        workflow_dir, "results/bids/epochs/summary.csv", "--cores", "2", "--configfile", str(path)
+    )
+    epochs = load_epochs(workflow_dir / "results" / "bids" / "epochs" / "sub-002_epo.fif")
+    files = [eegbci_dir / "S002" / f"S002R{run:02d}.edf" for run in (4, 8, 12)]
+    native, _ = epoch_subject(2, files, [4, 8, 12], config["epochs"]["classes"], 1.0, 4.1, 160.0)
+    assert epochs.metadata["label"].tolist() == native.metadata["label"].tolist()
+    assert len(epochs) == 42 and epochs.ch_names == native.ch_names
+    step = np.abs(np.diff(np.unique(native.get_data()[0, 0]))).min()  # EDF quantisation
+    np.testing.assert_allclose(epochs.get_data(), native.get_data(), rtol=0, atol=step)
 
 
 def test_synthetic_dataset_through_snakemake(workflow_dir):

@@ -26,6 +26,15 @@ def job_counts(output: str) -> dict[str, int]:
     return {name: int(count) for name, count in re.findall(r"^(\w+)\s+(\d+)$", table, re.M)}
 
 
+@pytest.mark.parametrize(
+    ("path", "n_subjects"), [("config/bci_iv_2a.yaml", 9), ("config/hgd.yaml", 14)]
+)
+def test_the_papers_dataset_configs_plan_a_fetch_per_subject(path, n_subjects):
+    counts = job_counts(run_snakemake(REPO, "-n", "--configfile", path).stdout)
+    assert counts["fetch_subject"] == counts["epoch_subject"] == n_subjects
+    assert counts["train_model"] == 1 and counts["statistics"] == 5
+
+
 def test_physionet_dry_run_has_one_download_and_one_epoching_job_per_subject():
     result = run_snakemake(REPO, "-n", "--configfile", "config/physionet.yaml")
     counts = job_counts(result.stdout)

@@ -111,3 +111,32 @@ def test_a_bids_dataset_gives_the_native_trials(eegbci_dir, tmp_path):
         read_bids_subject(root, 7, tmp_path / "S007_raw.fif", task="imagery")
     with pytest.raises(RecordingError, match=r"no recording for sub-001_task-rest"):
         read_bids_subject(root, 1, tmp_path / "S001_raw.fif", task="rest", runs=["04"])
+
+
+@pytest.mark.slow
+def test_the_high_gamma_channels_at_500_hz_go_through_an_analysis_to_a_figure(tmp_path):
+    """The paper's 44 sensorimotor channels (FFC5h ...) at 500 Hz, resampled to 250 Hz."""
+    import yaml
+    from conftest import REPO
+
+    import eegvis
+    from eegvis.models import Deep4Net
+
+    config = yaml.safe_load((REPO / "config" / "hgd.yaml").read_text())
+    channels = config["dataset"]["moabb"]["channels"]
+    options = dict(FAKE, n_subjects=2, n_sessions=1, sfreq=500, channels=channels)
+    options["event_list"] = ("right_hand", "left_hand", "rest", "feet")
+    pieces = []
+    for subject in (1, 2):
+        path = fetch_subject("FakeDataset", subject, tmp_path / f"S{subject}_raw.fif", options)
+        codes = {name: name for name in options["event_list"]}
+        epochs, _ = epoch_subject(subject, [path], [0], codes, 0.0, 2.0, 250.0)
+        pieces.append(epochs)
+    epochs = mne.concatenate_epochs(pieces, verbose="error")
+    assert epochs.ch_names == channels and epochs.info["sfreq"] == 250.0
+    model = Deep4Net(44, 4, 500, final_conv_length=1, pool_time_stride=2, random_state=0)
+    maps = eegvis.gradient_maps(model, epochs, batch_size=32)
+    assert maps.sizes == {"subject": 2, "channel": 44, "frequency": 251, "class": 4}
+    bands = maps.eegvis.band_means({"alpha": (7, 13), "high_gamma": (71, 91)})
+    figure = bands.eegvis.plot(mask=bands.eegvis.test()["significant"])
+    assert len(figure.axes) >= 2 * 4

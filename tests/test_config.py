@@ -35,11 +35,16 @@ def _validated(config: dict) -> dict:
     return config
 
 
-@pytest.mark.parametrize("path", ["config/config.yaml", "config/physionet.yaml"])
+@pytest.mark.parametrize(
+    "path",
+    ["config/config.yaml", "config/physionet.yaml", "config/bci_iv_2a.yaml", "config/hgd.yaml"],
+)
 def test_shipped_configs_are_valid(path):
     config = yaml.safe_load((REPO / path).read_text())
     jsonschema.Draft202012Validator(SCHEMA).validate(config)
-    check_config(_validated(config))
+    config = _validated(config)
+    config["bands"] = resolve_bands(config["bands"], config["epochs"]["sfreq"])  # as the workflow
+    check_config(config)
 
 
 def test_statistics_need_two_subjects(demo_config):
@@ -85,6 +90,23 @@ def test_each_architecture_has_its_training_recipe(demo_config):
     assert (training["lr"], training["weight_decay"]) == (0.000625, 0.0)
     demo_config["training"]["lr"] = 0.001  # a value set in the config wins
     assert resolve_training(_validated(demo_config))["lr"] == 0.001
+
+
+def test_moabb_sources_need_their_dataset_and_eegbci_needs_its_codes(demo_config):
+    demo_config["epochs"]["classes"] = {"left_hand": "left_hand", "right_hand": "right_hand"}
+    with pytest.raises(ConfigError, match=r"epochs.classes: \['left_hand', 'right_hand'\] are not"):
+        check_config(_validated(demo_config))
+    demo_config["dataset"] = {"source": "moabb"}
+    with pytest.raises(ConfigError, match="dataset.moabb: dataset.source moabb needs"):
+        check_config(_validated(demo_config))
+    demo_config["dataset"]["moabb"] = {"dataset": "BNCI2014_001"}
+    del demo_config["runs"]  # MOABB datasets bring their own runs
+    check_config(_validated(demo_config))
+    demo_config["dataset"] = {"source": "bids"}
+    with pytest.raises(ConfigError, match="dataset.bids: dataset.source bids needs"):
+        check_config(_validated(demo_config))
+    demo_config["dataset"]["bids"] = {"root": "/data/study", "task": "imagery"}
+    check_config(_validated(demo_config))
 
 
 def test_physionet_config_is_the_seed_setup():

@@ -7,6 +7,7 @@ import re
 import shutil
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import torch
@@ -23,6 +24,15 @@ def job_counts(output: str) -> dict[str, int]:
     """Parse Snakemake's job-stats table."""
     table = output.split("job ", 1)[1].split("total", 1)[0]
     return {name: int(count) for name, count in re.findall(r"^(\w+)\s+(\d+)$", table, re.M)}
+
+
+@pytest.mark.parametrize(
+    ("path", "n_subjects"), [("config/bci_iv_2a.yaml", 9), ("config/hgd.yaml", 14)]
+)
+def test_the_papers_dataset_configs_plan_a_fetch_per_subject(path, n_subjects):
+    counts = job_counts(run_snakemake(REPO, "-n", "--configfile", path).stdout)
+    assert counts["fetch_subject"] == counts["epoch_subject"] == n_subjects
+    assert counts["train_model"] == 1 and counts["statistics"] == 5
 
 
 def test_physionet_dry_run_has_one_download_and_one_epoching_job_per_subject():
@@ -146,6 +156,40 @@ def test_rerunning_the_download_never_deletes_recordings(workflow_dir, tmp_path,
         assert (root / "S001" / name.name).read_bytes() == name.read_bytes()
 
 
+def test_bids_recordings_through_snakemake_give_the_native_epochs(
+    workflow_dir, tmp_path, eegbci_dir
+):
+    """Two subjects' shared EEGBCI runs written to BIDS, epoched by the workflow."""
+    from mne_bids import BIDSPath, write_raw_bids
+
+    from eegvis.epochs import epoch_subject, load_epochs
+    from eegvis.recordings import read_run
+
+    root = tmp_path / "bids"
+    for subject in (1, 2):
+        for run in (4, 8, 12):
+            raw = read_run(eegbci_dir / f"S{subject:03d}" / f"S{subject:03d}R{run:02d}.edf")
+            bids_path = BIDSPath(
+                subject=f"{subject:02d}", task="imagery", run=f"{run:02d}", root=root
+            )
+            write_raw_bids(raw, bids_path, allow_preload=True, format="EDF", verbose="error")
+    config = yaml.safe_load((REPO / "config" / "physionet.yaml").read_text())
+    del config["runs"]
+    config.update(name="bids", subjects={"train": [1], "valid": [2]})
+    config["dataset"] = {"source": "bids", "bids": {"root": str(root), "task": "imagery"}}
+    path = write_config(workflow_dir, config)
+    run_snakemake(
+        workflow_dir, "results/bids/epochs/summary.csv", "--cores", "2", "--configfile", str(path)
+    )
+    epochs = load_epochs(workflow_dir / "results" / "bids" / "epochs" / "sub-002_epo.fif")
+    files = [eegbci_dir / "S002" / f"S002R{run:02d}.edf" for run in (4, 8, 12)]
+    native, _ = epoch_subject(2, files, [4, 8, 12], config["epochs"]["classes"], 1.0, 4.1, 160.0)
+    assert epochs.metadata["label"].tolist() == native.metadata["label"].tolist()
+    assert len(epochs) == 42 and epochs.ch_names == native.ch_names
+    step = np.abs(np.diff(np.unique(native.get_data()[0, 0]))).min()  # EDF quantisation
+    np.testing.assert_allclose(epochs.get_data(), native.get_data(), rtol=0, atol=step)
+
+
 def test_synthetic_dataset_through_snakemake(workflow_dir):
     config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
     config.update(name="tiny", subjects={"train": [1], "valid": [2]}, runs=[4])
@@ -230,3 +274,38 @@ def test_a_network_trained_elsewhere_is_analysed_without_training(workflow_dir):
         table = pd.read_csv(results / "statistics" / f"{analysis}.csv")
         assert set(table["n_subjects"]) == {4}
     assert not (results / "figures" / "training_curves.png").exists()
+
+
+@pytest.mark.slow
+def test_a_moabb_dataset_with_four_classes_and_another_montage_and_rate(workflow_dir):
+    """MOABB's FakeDataset: 4 classes, 22 channels at 128 Hz resampled to 100 Hz."""
+    channels = ["Fz", "FC3", "FC1", "FCz", "FC2", "FC4", "C5", "C3", "C1", "Cz", "C2"]
+    channels += ["C4", "C6", "CP3", "CP1", "CPz", "CP2", "CP4", "P1", "Pz", "P2", "POz"]
+    classes = ["left_hand", "right_hand", "feet", "tongue"]
+    options = dict(event_list=classes, n_sessions=1, n_runs=2, n_subjects=4, sfreq=128)
+    options.update(duration=100, n_events=24, seed=3, channels=channels)
+    config = {
+        "name": "fake",
+        "dataset": {"source": "moabb", "moabb": {"dataset": "FakeDataset", "options": options}},
+        "subjects": {"train": [1, 2, 3], "valid": [4]},
+        "epochs": {"tmin": 0.0, "tmax": 3.0, "classes": {c: c for c in classes}, "sfreq": 100.0},
+        "model": {"input_time_length": 250, "deep4": {"final_conv_length": 1}},
+        "training": {"epochs": 2, "batch_size": 16},
+        "perturbation": {"n_iterations": 2},
+        "bands": [{"name": "alpha", "low": 7, "high": 13}, {"name": "beta", "low": 13, "high": 31}],
+    }
+    path = write_config(workflow_dir, config)
+    run_snakemake(workflow_dir, "--cores", "2", "--configfile", str(path))
+    results = workflow_dir / "results" / "fake"
+    summary = pd.read_csv(results / "epochs" / "summary.csv")
+    assert summary["resampled"].all() and (summary[[f"n_{c}" for c in classes]] == 12).all().all()
+    assert (
+        "resampling to 100 Hz" in (results / "logs" / "epoch_subject" / "sub-001.log").read_text()
+    )
+    gradient = read_maps(results / "gradient" / "trained.nc")
+    assert gradient["class"].values.tolist() == classes
+    assert gradient["channel"].values.tolist() == channels
+    statistics = pd.read_csv(results / "statistics" / "envelope_class.csv")
+    assert set(statistics["class"]) == set(classes) and set(statistics["channel"]) == set(channels)
+    for figure in ("envelope_class", "envelope_activation", "gradient_mu", "perturbation_mu"):
+        assert (results / "figures" / f"{figure}.png").stat().st_size

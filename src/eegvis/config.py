@@ -53,6 +53,17 @@ def check_config(config: Mapping[str, Any]) -> None:
         raise ConfigError(
             f"epochs.classes maps two classes to the same annotation: {dict(epochs['classes'])}."
         )
+    source = config["dataset"]["source"]
+    unknown = sorted(set(codes) - set(EEGBCI_ANNOTATIONS))
+    if source in ("eegbci", "synthetic") and unknown:
+        raise ConfigError(
+            f"epochs.classes: {unknown} are not EEGBCI annotations "
+            f"({', '.join(EEGBCI_ANNOTATIONS)})."
+        )
+    if source == "moabb" and "moabb" not in config["dataset"]:
+        raise ConfigError("dataset.moabb: dataset.source moabb needs the dataset's class name.")
+    if source == "bids" and "bids" not in config["dataset"]:
+        raise ConfigError("dataset.bids: dataset.source bids needs the BIDS root and task.")
     n_times = round((epochs["tmax"] - epochs["tmin"]) * epochs["sfreq"]) + 1
     if config["model"]["input_time_length"] > n_times:
         raise ConfigError(
@@ -88,6 +99,9 @@ def check_config(config: Mapping[str, Any]) -> None:
             "subjects and the split-half reliability need at least 2."
         )
 
+
+#: Cue annotations of the EEGBCI recordings (rest, left or both fists, right fist or feet).
+EEGBCI_ANNOTATIONS = ("T0", "T1", "T2")
 
 #: Learning rate and weight decay of each architecture's cropped-training recipe
 #: (braindecode's examples), used where the config sets none.

@@ -74,7 +74,8 @@ def read_run(path: str | os.PathLike) -> mne.io.BaseRaw:
     Parameters
     ----------
     path : path-like
-        An EDF file in the EEGBCI format.
+        An EDF file in the EEGBCI format, or a FIF file of
+        :func:`eegvis.sources.fetch_subject` (read as it is).
 
     Returns
     -------
@@ -88,6 +89,11 @@ def read_run(path: str | os.PathLike) -> mne.io.BaseRaw:
         If the file cannot be read as EDF, is shorter than its header
         declares (truncated), or lacks one of the 64 channels.
     """
+    if str(path).endswith(".fif"):  # written by eegvis.sources.fetch_subject
+        try:
+            return mne.io.read_raw_fif(path, preload=True, verbose="error")
+        except Exception as error:
+            raise RecordingError(f"{path}: cannot be read as a FIF recording ({error}).") from error
     check_edf_size(path)
     try:
         raw = mne.io.read_raw_edf(path, preload=True, verbose="error")

@@ -31,7 +31,9 @@ RESULTS = f"results/{config['name']}"
 LOGS = f"{RESULTS}/logs"
 BENCHMARKS = f"{RESULTS}/benchmarks"
 SOURCE = config["dataset"]["source"]
-RUNS = config["runs"]
+# A MOABB or BIDS subject's sessions and runs are read into one file: one "run" 0.
+ONE_FILE_SOURCES = ["moabb", "bids"]
+RUNS = [0] if SOURCE in ONE_FILE_SOURCES else config["runs"]
 SUBJECTS = config["subjects"]["train"] + config["subjects"]["valid"]
 # Real recordings are shared between configs; synthetic ones depend on the seed.
 RAW_DIR = (
@@ -40,7 +42,11 @@ RAW_DIR = (
     else f"{RESULTS}/raw"
 )
 
-RAW_PATTERN = f"{RAW_DIR}/S{{subject}}/S{{subject}}R{{run:02d}}.edf"
+RAW_PATTERN = (
+    f"{RAW_DIR}/S{{subject}}/S{{subject}}R{{run:02d}}.edf"
+    if SOURCE not in ONE_FILE_SOURCES
+    else f"{RAW_DIR}/S{{subject}}/S{{subject}}_raw.fif"
+)
 PROVENANCE = f"{RESULTS}/provenance.json"
 
 
@@ -107,20 +113,37 @@ wildcard_constraints:
 
 
 # Shown under every figure made from the data.
-DATA_NOTE = (
-    "Data: PhysioNet EEG Motor Movement/Imagery (Schalk et al. 2004; Goldberger et al. 2000)"
-    if SOURCE == "eegbci"
-    else "Data: synthetic demo (eegvis.synthetic, seed {seed}{null})".format(
+MOABB_DATASET = config["dataset"].get("moabb", {}).get("dataset", "")
+MOABB_REFERENCES = {
+    "BNCI2014_001": "BCI Competition IV 2a; Tangermann et al. 2012",
+    "Schirrmeister2017": "High-Gamma Dataset; Schirrmeister et al. 2017",
+    "PhysionetMI": "Schalk et al. 2004; Goldberger et al. 2000",
+}
+DATA_NOTES = {
+    "eegbci": "Data: PhysioNet EEG Motor Movement/Imagery (Schalk et al. 2004; Goldberger et al. 2000)",
+    "synthetic": "Data: synthetic demo (eegvis.synthetic, seed {seed}{null})".format(
         seed=config["dataset"]["seed"],
         null="" if config["dataset"]["planted_effect"] else ", no planted effect",
-    )
-)
+    ),
+    "bids": "Data: BIDS dataset {root}".format(root=config["dataset"].get("bids", {}).get("root")),
+    "moabb": "Data: {name} via MOABB ({reference})".format(
+        name=MOABB_DATASET,
+        reference=MOABB_REFERENCES.get(
+            MOABB_DATASET, f"see its reference in moabb.datasets.{MOABB_DATASET}"
+        ),
+    ),
+}
+DATA_NOTE = DATA_NOTES[SOURCE]
 
 
 def subject_files(split, suffix, folder="epochs"):
     """Per-subject files of the train, valid or all subjects, e.g. ``_epo.fif``."""
     subjects = SUBJECTS if split == "all" else config["subjects"][split]
     return [f"{RESULTS}/{folder}/sub-{subject:03d}{suffix}" for subject in subjects]
+
+
+# The network's channels are the recordings': read from the first subject's epochs.
+FIRST_EPOCHS = f"{RESULTS}/epochs/sub-{SUBJECTS[0]:03d}_epo.fif"
 
 
 def analysis_results(wildcards):

@@ -22,6 +22,8 @@ rule fetch_subject:
         recordings=raw_files,
         seed=config["dataset"]["seed"],
         planted=config["dataset"]["planted_effect"],
+        moabb=config["dataset"].get("moabb", {}),
+        bids=config["dataset"].get("bids", {}),
     script:
         "../../scripts/fetch_subject.py"
 

@@ -4,6 +4,8 @@
 
 
 rule initialize_model:
+    input:
+        FIRST_EPOCHS,
     output:
         f"{RESULTS}/models/untrained.pt",
     log:

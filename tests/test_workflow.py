@@ -17,7 +17,7 @@ from conftest import REPO, run_snakemake, write_config
 from eegvis.download import dataset_root
 from eegvis.maps import read_maps
 from eegvis.model_io import load_model
-from eegvis.models import Deep4Net
+from eegvis.models import SEED_000_OPTIONS, Deep4Net
 
 
 def job_counts(output: str) -> dict[str, int]:
@@ -289,7 +289,10 @@ def test_a_moabb_dataset_with_four_classes_and_another_montage_and_rate(workflow
         "dataset": {"source": "moabb", "moabb": {"dataset": "FakeDataset", "options": options}},
         "subjects": {"train": [1, 2, 3], "valid": [4]},
         "epochs": {"tmin": 0.0, "tmax": 3.0, "classes": {c: c for c in classes}, "sfreq": 100.0},
-        "model": {"input_time_length": 250, "deep4": {"final_conv_length": 1}},
+        "model": {
+            "input_time_length": 250,  # the seed-000 Deep4Net (receptive field 136)
+            "deep4": dict(SEED_000_OPTIONS),
+        },
         "training": {"epochs": 2, "batch_size": 16},
         "perturbation": {"n_iterations": 2},
         "bands": [{"name": "alpha", "low": 7, "high": 13}, {"name": "beta", "low": 13, "high": 31}],

@@ -6,6 +6,7 @@ import mne
 import numpy as np
 import pandas as pd
 import pytest
+from test_layers import SMALL
 
 import eegvis
 from eegvis.analyses import iter_epochs_subjects
@@ -16,7 +17,7 @@ from eegvis.envelope_activation import (
     envelope_activation_statistics,
 )
 from eegvis.envelopes import bandpass
-from eegvis.models import SEED_000_OPTIONS, Deep4Net
+from eegvis.models import Deep4Net
 from eegvis.montage import standard_montage
 from eegvis.perturbation import band_mean
 from eegvis.statistics import one_sample_test
@@ -24,14 +25,6 @@ from eegvis.statistics import one_sample_test
 CHANNELS = ["FC3", "FC4", "C3", "Cz", "C4", "Pz"]
 SFREQ, N_SAMPLES, LENGTH = 160.0, 500, 450
 BANDS = {"mu": (7.0, 13.0), "beta": (13.0, 30.0)}
-SMALL = dict(
-    SEED_000_OPTIONS,
-    n_filters_time=4,
-    n_filters_spat=4,
-    n_filters_2=5,
-    n_filters_3=6,
-    n_filters_4=7,
-)
 
 
 def make_epochs(n_subjects: int = 3, n_trials: int = 8, subjects: bool = True) -> mne.EpochsArray:

@@ -103,26 +103,3 @@ def trial_predictions(
         offset = start  # the crop's first prediction is for sample start + first
         covered[:, :, offset : offset + n_preds] = per_trial[:, i]
     return covered.mean(axis=-1)
-
-
-def cut_crops(X: np.ndarray, input_time_length: int, n_preds: int) -> np.ndarray:
-    """Cut every crop of every trial, as cropped training feeds them to the network.
-
-    Parameters
-    ----------
-    X : ndarray, shape (n_trials, n_chans, n_times)
-        Trials.
-    input_time_length : int
-        Crop length in samples.
-    n_preds : int
-        Predictions per crop.
-
-    Returns
-    -------
-    crops : ndarray, shape (n_trials * n_crops, n_chans, input_time_length)
-        Trial-major: the crops of trial 0 at :func:`crop_starts`, then trial 1's, ...
-    """
-    from eegvis.envelopes import cut_windows  # envelopes pulls in scipy and torch
-
-    starts = crop_starts(X.shape[-1], input_time_length, n_preds)
-    return cut_windows(X, starts, input_time_length)

@@ -1,37 +1,48 @@
-"""Correlate band envelopes with the unit outputs of one network (trained or a control)."""
+"""Correlate band envelopes with the unit outputs of every network, in one pass over the data."""
 
 import mne
 import torch
 
-from eegvis.analyses import envelope_activation_subjects
+from eegvis.analyses import envelope_activation_networks
+from eegvis.bandpassing import bandpassed_subjects
 from eegvis.devices import resolve_device
-from eegvis.epochs import iter_subjects
 from eegvis.logs import log_to_file
 from eegvis.model_io import load_model
 
 log = log_to_file(snakemake.log[0])
 torch.set_num_threads(snakemake.threads)
 params = snakemake.params
-model, metadata = load_model(snakemake.input.model, resolve_device(params.device))
-subjects = iter_subjects(
+device = resolve_device(params.device)
+loaded = {
+    name: load_model(path, device)
+    for name, path in zip(params.networks, snakemake.input.models, strict=True)
+}
+metadata = loaded[params.networks[0]][1]
+subjects = bandpassed_subjects(
     snakemake.input.epochs,
     snakemake.input.summaries,
     metadata["classes"],
-    params.units,
-    bandpassed_paths=snakemake.input.bandpassed,
-    splits=params.splits,
+    params.recordings,
+    params.runs,
+    params.epochs,
+    list(params.bands.values()),
+    params.splits,
 )
-maps = envelope_activation_subjects(
-    model,
+maps = envelope_activation_networks(
+    {name: model for name, (model, _) in loaded.items()},
     subjects,
     mne.io.read_info(snakemake.input.epochs[0], verbose="error"),
     params.bands,
     params.layers,
     batch_size=params.batch_size,
     input_length=metadata["input_time_length"],
-    network=snakemake.wildcards.model,
 )
-maps.eegvis.save(snakemake.output[0])
+for name, path in zip(params.networks, snakemake.output, strict=True):
+    maps[name].eegvis.save(path)
 log.info(
-    "Saved correlations of %d layers for %d subjects", maps.sizes["layer"], maps.sizes["subject"]
+    "Saved correlations of %d layers for %d subjects and %d networks on %s",
+    maps[name].sizes["layer"],
+    maps[name].sizes["subject"],
+    len(maps),
+    device,
 )

@@ -3,8 +3,8 @@
 import mne
 
 from eegvis.analyses import envelope_class_subjects
+from eegvis.bandpassing import bandpassed_subjects
 from eegvis.envelope_activation import OUTPUT
-from eegvis.epochs import iter_subjects
 from eegvis.layers import receptive_fields
 from eegvis.logs import log_to_file
 from eegvis.model_io import load_model
@@ -13,19 +13,20 @@ log = log_to_file(snakemake.log[0])
 params = snakemake.params
 model, metadata = load_model(snakemake.input.model)
 info = mne.io.read_info(snakemake.input.epochs[0], verbose="error")
-prediction = receptive_fields(model, len(info.ch_names), metadata["input_time_length"], [OUTPUT])[
-    OUTPUT
-]
-subjects = iter_subjects(
+length = metadata["input_time_length"]
+prediction = receptive_fields(model, len(info.ch_names), length, [OUTPUT])[OUTPUT]
+subjects = bandpassed_subjects(
     snakemake.input.epochs,
     snakemake.input.summaries,
     metadata["classes"],
-    params.units,
-    bandpassed_paths=snakemake.input.bandpassed,
-    splits=params.splits,
+    params.recordings,
+    params.runs,
+    params.epochs,
+    list(params.bands.values()),
+    params.splits,
 )
 maps = envelope_class_subjects(
-    subjects, info, params.bands, metadata["classes"], prediction, metadata["input_time_length"]
+    subjects, info, params.bands, metadata["classes"], prediction, length
 )
 maps.eegvis.save(snakemake.output.maps)
 maps.eegvis.write_table(snakemake.output.table, name="correlation")

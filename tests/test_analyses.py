@@ -9,7 +9,7 @@ import pytest
 from test_layers import SMALL
 
 import eegvis
-from eegvis.analyses import iter_epochs_subjects
+from eegvis.analyses import envelope_activation_networks, iter_epochs_subjects
 from eegvis.dense import to_dense_prediction_model
 from eegvis.envelope_activation import (
     OUTPUT,
@@ -76,7 +76,7 @@ def test_envelope_activation_maps_are_each_subjects_statistics(model, epochs, ac
     subject = epochs[epochs.metadata["subject"] == 2]
     X = subject.get_data(units="uV").astype(np.float32)
     filtered = np.stack([bandpass(X.astype(float), SFREQ, lo, hi) for lo, hi in BANDS.values()])
-    statistics = envelope_activation_statistics(model, X, filtered, geometry, LENGTH)
+    statistics = envelope_activation_statistics({"": model}, X, filtered, geometry, LENGTH)
     expected = as_channel_band_array(statistics["pool_nonlin"], len(CHANNELS), 2)
     units = activation["units_pool_nonlin"].sel(subject=2).values
     np.testing.assert_allclose(units, expected, rtol=1e-6, atol=1e-6)
@@ -184,3 +184,35 @@ def test_logs_name_subjects_by_number_not_position(model, caplog):
     messages = [record.getMessage() for record in caplog.records]
     assert any(m.startswith("Subject 42: envelope-activation") for m in messages)
     assert not any(m.startswith(("Subject 1:", "Subject 2:")) for m in messages)
+
+
+def test_several_networks_in_one_pass_equal_each_network_alone(model, epochs, activation):
+    other = to_dense_prediction_model(
+        Deep4Net(len(CHANNELS), 2, LENGTH, **SMALL, random_state=1)
+    ).eval()
+    layers = ["pool_nonlin", "pool_nonlin_3"]
+    both = envelope_activation_networks(
+        {"trained": model, "untrained": other},
+        iter_epochs_subjects(epochs, bands=BANDS),
+        epochs.info,
+        BANDS,
+        layers,
+        input_length=LENGTH,
+    )
+    alone = eegvis.envelope_activation_maps(other, epochs, BANDS, layers)
+    for name, expected in (("trained", activation), ("untrained", alone)):
+        assert both[name].attrs["network"] == name
+        for variable in ("correlation", "pooled", "units_pool_nonlin_3"):
+            np.testing.assert_allclose(
+                both[name][variable].values, expected[variable].values, rtol=1e-9, atol=1e-12
+            )
+
+
+def test_networks_with_different_fields_are_not_mixed(model, epochs):
+    other = to_dense_prediction_model(
+        Deep4Net(len(CHANNELS), 2, LENGTH, **(SMALL | {"filter_length_2": 3}), random_state=1)
+    ).eval()
+    with pytest.raises(ValueError, match="differ in their layers' receptive fields"):
+        envelope_activation_networks(
+            {"a": model, "b": other}, iter_epochs_subjects(epochs, bands=BANDS), epochs.info, BANDS
+        )

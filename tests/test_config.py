@@ -240,4 +240,4 @@ def test_filterbank_config_is_accepted_by_the_workflow(workflow_dir, demo_config
     demo_config["bands"] = "paper_filterbank"
     path = write_config(workflow_dir, demo_config)
     result = run_snakemake(workflow_dir, "-n", "--configfile", str(path))
-    assert "bandpass_subject" in result.stdout
+    assert "envelope_activation" in result.stdout and "bandpass_subject" not in result.stdout

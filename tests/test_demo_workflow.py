@@ -152,7 +152,7 @@ def test_figures_exist_and_one_can_be_rebuilt_alone(demo):
     assert figure.exists()
     output = result.stdout + result.stderr
     assert "plot_envelope_class" in output
-    assert "train_model" not in output and "bandpass_subject" not in output
+    assert "train_model" not in output and "envelope_activation" not in output
 
 
 def test_perturbation_map_of_trained_network_shows_planted_effect(demo, planted):

@@ -105,7 +105,7 @@ def naive(model, X, filtered, layer):
 @pytest.mark.parametrize("layer", LAYERS)
 def test_matches_naive_reference(model, trials, geometry, layer):
     X, filtered = trials
-    statistics = envelope_activation_statistics(model, X, filtered, geometry, LENGTH, batch_size=2)
+    statistics = envelope_activation_statistics({"": model}, X, filtered, geometry, LENGTH, batch_size=2)
     assert list(statistics) == list(LAYERS)
     ours = as_channel_band_array(statistics[layer], N_CHANS, 2)
     np.testing.assert_allclose(ours, naive(model, X, filtered, layer), atol=1e-6)
@@ -113,9 +113,9 @@ def test_matches_naive_reference(model, trials, geometry, layer):
 
 def test_batch_size_and_subject_split_do_not_matter(model, trials, geometry):
     X, filtered = trials
-    whole = envelope_activation_statistics(model, X, filtered, geometry, LENGTH, batch_size=5)
-    first = envelope_activation_statistics(model, X[:2], filtered[:, :2], geometry, LENGTH, 1)
-    second = envelope_activation_statistics(model, X[2:], filtered[:, 2:], geometry, LENGTH, 3)
+    whole = envelope_activation_statistics({"": model}, X, filtered, geometry, LENGTH, batch_size=5)
+    first = envelope_activation_statistics({"": model}, X[:2], filtered[:, :2], geometry, LENGTH, 1)
+    second = envelope_activation_statistics({"": model}, X[2:], filtered[:, 2:], geometry, LENGTH, 3)
     for layer in LAYERS:
         second[layer].merge(first[layer])
         np.testing.assert_allclose(
@@ -142,4 +142,4 @@ def test_envelope_class_correlation_has_the_planted_sign():
 def test_wrong_filtered_shape_is_rejected(model, trials, geometry):
     X, filtered = trials
     with pytest.raises(ValueError, match="filtered must have shape"):
-        envelope_activation_statistics(model, X, filtered[:, :3], geometry, LENGTH)
+        envelope_activation_statistics({"": model}, X, filtered[:, :3], geometry, LENGTH)

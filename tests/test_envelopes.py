@@ -20,7 +20,9 @@ from eegvis.envelopes import (
     envelope,
     moving_average,
     paper_filterbank,
+    running_sums,
     squared_envelope,
+    window_means,
 )
 from eegvis.layers import LayerGeometry
 
@@ -303,3 +305,37 @@ def test_join_rejects_partial_trials():
         join_windows(np.zeros((5, 3, 10)), 2, kept)
     with pytest.raises(RuntimeError, match="invalid for input of size"):
         join_windows(torch.zeros(5, 3, 10), 2, kept)
+
+
+def test_window_means_at_strided_starts_equal_the_moving_average_there():
+    x = np.random.default_rng(7).standard_normal((3, 2, 200)) ** 2
+    sums = running_sums(x)
+    assert sums.shape == (3, 2, 201) and np.all(sums[..., 0] == 0)
+    full = moving_average(x, 25)
+    np.testing.assert_array_equal(window_means(sums, 25, 6, 4, 40), full[..., 6:166:4])
+    np.testing.assert_array_equal(window_means(sums, 25), full)
+    assert window_means(sums, 25, 6, 4).shape[-1] == len(range(6, 176, 4))
+
+
+def test_window_means_work_on_tensors_on_their_device():
+    x = torch.rand(2, 50, dtype=torch.float64)
+    means = window_means(running_sums(x), 10, 1, 3)
+    assert isinstance(means, torch.Tensor)
+    np.testing.assert_allclose(means.numpy(), moving_average(x.numpy(), 10)[..., 1::3])
+
+
+@pytest.mark.parametrize(
+    ("first", "stride", "count", "message"),
+    [(-1, 1, None, "first >= 0"), (0, 0, None, "stride >= 1"), (0, 4, 30, "exceed 100")],
+)
+def test_window_means_reject_windows_outside_the_signal(first, stride, count, message):
+    with pytest.raises(ValueError, match=message):
+        window_means(running_sums(np.zeros(100)), 10, first, stride, count)
+
+
+def test_squared_envelope_of_a_tensor_matches_scipy():
+    data = np.random.default_rng(8).standard_normal((4, 3, 101))
+    expected = np.abs(scipy.signal.hilbert(data, axis=-1)) ** 2
+    result = squared_envelope(torch.from_numpy(data.astype(np.float32)))
+    assert isinstance(result, torch.Tensor) and result.dtype == torch.float64
+    np.testing.assert_allclose(result.numpy(), expected, rtol=1e-6, atol=1e-6)

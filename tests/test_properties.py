@@ -91,8 +91,12 @@ def test_correlation_ignores_sample_order_and_affine_rescaling(sample, rng, scal
 windows = arrays(np.float64, st.tuples(st.integers(1, 3), st.integers(1, 64)), elements=values)
 
 
+# Scales that keep the squared values normal floats (subnormals have too few digits to compare).
+amplitude_scales = st.one_of(st.just(0.0), st.floats(1e-3, 100), st.floats(-100, -1e-3))
+
+
 @settings(max_examples=60, deadline=None)
-@given(windows, st.floats(-100, 100, allow_nan=False))
+@given(windows, amplitude_scales)
 def test_envelope_is_even_and_scales_with_the_amplitude(x, scale):
     power = squared_envelope(x)
     tolerance = 1e-9 * max(1.0, float(np.abs(x).max()) ** 2)

@@ -192,7 +192,7 @@ def envelope_activation_subjects(
 
     Parameters
     ----------
-    model, layers, input_length, batch_size, network
+    model, layers, input_length, batch_size
         As for :func:`envelope_activation_maps`.
     subjects : iterable of SubjectTrials
         With ``filtered`` set; consumed one at a time.
@@ -200,40 +200,138 @@ def envelope_activation_subjects(
         The channels.
     bands : mapping of str to (float, float)
         The bands of ``filtered``, in order.
+    network : str
+        Name of the network, recorded in the maps' attributes.
 
     Returns
     -------
     maps : xarray.Dataset
     """
-    length = _input_length(model, input_length)
-    if layers is None:
-        layers = default_layers(model, len(info.ch_names), length)
-    geometry = receptive_fields(model, len(info.ch_names), length, [*layers, OUTPUT])
+    return envelope_activation_networks(
+        {network: model},
+        subjects,
+        info,
+        bands,
+        layers,
+        input_length=input_length,
+        batch_size=batch_size,
+    )[network]
+
+
+def _shared_geometry(
+    models: Mapping[str, nn.Module], n_chans: int, length: int, layers: Sequence[str]
+) -> dict[str, LayerGeometry]:
+    """Return the layers' geometry, which every network must share to share the envelopes."""
+    geometries = {
+        name: receptive_fields(model, n_chans, length, [*layers, OUTPUT])
+        for name, model in models.items()
+    }
+    first, *others = geometries
+    for name in others:
+        if geometries[name] != geometries[first]:
+            raise ValueError(
+                f"networks {first!r} and {name!r} differ in their layers' receptive fields; "
+                "compute their envelope-activation maps separately"
+            )
+    return geometries[first]
+
+
+def envelope_activation_networks(
+    models: Mapping[str, nn.Module],
+    subjects: Iterable[SubjectTrials],
+    info: mne.Info,
+    bands: Mapping[str, tuple[float, float]],
+    layers: Sequence[str] | None = None,
+    *,
+    input_length: int | None = None,
+    batch_size: int = 16,
+) -> dict[str, xr.Dataset]:
+    """Envelope–activation maps of several networks in one pass over ``subjects``.
+
+    The networks (e.g. trained, untrained and shuffled-label controls of one
+    architecture) see the same windows; the envelopes are computed once per
+    batch and shared (:func:`eegvis.envelope_activation.envelope_activation_statistics`).
+
+    Parameters
+    ----------
+    models : mapping of str to nn.Module
+        Network name to network; all with the same layers' geometry and unit
+        counts, on one device.
+    subjects, info, bands
+        As for :func:`envelope_activation_subjects`.
+    layers, input_length, batch_size
+        As for :func:`envelope_activation_maps` (``input_length`` defaults to
+        the first network's ``n_times``).
+
+    Returns
+    -------
+    maps : dict of str to xarray.Dataset
+        Per network, the maps of :func:`envelope_activation_maps`.
+    """
+    first = next(iter(models.values()))
+    length = _input_length(first, input_length)
     n_chans, n_bands = len(info.ch_names), len(bands)
+    if layers is None:
+        layers = default_layers(first, n_chans, length)
+    geometry = _shared_geometry(models, n_chans, length, layers)
     done, per_subject, totals = [], {layer: [] for layer in layers}, {}
     for trials in subjects:
         if trials.filtered is None:
             raise ValueError(f"subject {trials.subject}: band-passed trials are missing")
         statistics = envelope_activation_statistics(
-            model, trials.X, trials.filtered, geometry, length, batch_size
+            models, trials.X, trials.filtered, geometry, length, batch_size
         )
         for layer in layers:
-            per_subject[layer].append(as_channel_band_array(statistics[layer], n_chans, n_bands))
+            per_subject[layer].append(
+                _per_network(statistics[layer], n_chans, n_bands, len(models))
+            )
             _merge(totals, layer, statistics[layer])
         done.append((trials.subject, trials.split))
         logger.info(
-            "Subject %d: envelope-activation correlations of %d trials",
+            "Subject %d: envelope-activation correlations of %d trials, %d network(s)",
             trials.subject,
             len(trials.X),
+            len(models),
         )
     per_layer = {
         layer: _stack(arrays, "envelope-activation maps") for layer, arrays in per_subject.items()
     }
-    pooled = {layer: as_channel_band_array(totals[layer], n_chans, n_bands) for layer in layers}
+    pooled = {layer: _per_network(totals[layer], n_chans, n_bands, len(models)) for layer in layers}
+    coords = _common_coords(info, done) | band_coords(bands)
+    coords["layer"] = ("layer", np.array(layers))
+    coords["receptive_field"] = ("layer", np.array([geometry[layer].field for layer in layers]))
+    coords["layer_stride"] = ("layer", np.array([geometry[layer].stride for layer in layers]))
+    return {
+        name: _envelope_activation_dataset(
+            {layer: per_layer[layer][:, k] for layer in layers},
+            {layer: pooled[layer][k] for layer in layers},
+            coords,
+            _attrs("envelope_activation", "correlation", name, info, length),
+        )
+        for k, name in enumerate(models)
+    }
+
+
+def _per_network(
+    statistics: StreamingCorrelation, n_chans: int, n_bands: int, n_networks: int
+) -> np.ndarray:
+    """Correlations (n_networks, n_chans, n_bands, n_units) from network-major y columns."""
+    r = as_channel_band_array(statistics, n_chans, n_bands)
+    return np.moveaxis(r.reshape(n_chans, n_bands, n_networks, -1), 2, 0)
+
+
+def _envelope_activation_dataset(
+    per_subject: Mapping[str, np.ndarray],
+    pooled: Mapping[str, np.ndarray],
+    coords: dict,
+    attrs: dict,
+) -> xr.Dataset:
+    """One network's maps from its per-layer unit correlations, per subject and pooled."""
+    layers = list(per_subject)
     data = {
         "correlation": (
             ("subject", "channel", "band", "layer"),
-            np.stack([np.nanmean(per_layer[layer], axis=-1) for layer in layers], axis=-1),
+            np.stack([np.nanmean(per_subject[layer], axis=-1) for layer in layers], axis=-1),
         ),
         "pooled": (
             ("channel", "band", "layer"),
@@ -241,13 +339,11 @@ def envelope_activation_subjects(
         ),
     }
     for layer in layers:
-        data[f"units_{layer}"] = (("subject", "channel", "band", f"unit_{layer}"), per_layer[layer])
+        data[f"units_{layer}"] = (
+            ("subject", "channel", "band", f"unit_{layer}"),
+            per_subject[layer],
+        )
         data[f"pooled_units_{layer}"] = (("channel", "band", f"unit_{layer}"), pooled[layer])
-    coords = _common_coords(info, done) | band_coords(bands)
-    coords["layer"] = ("layer", np.array(layers))
-    coords["receptive_field"] = ("layer", np.array([geometry[layer].field for layer in layers]))
-    coords["layer_stride"] = ("layer", np.array([geometry[layer].stride for layer in layers]))
-    attrs = _attrs("envelope_activation", "correlation", network, info, length)
     return xr.Dataset(data, coords, attrs)
 
 

@@ -9,13 +9,14 @@ so they are the trials of :func:`eegvis.epochs.epoch_subject`, in its order.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 
 import numpy as np
 
 from eegvis.envelopes import bandpass
-from eegvis.epochs import UNIT_SCALE, epoch_run
+from eegvis.epochs import UNIT_SCALE, epoch_run, iter_subjects
 from eegvis.recordings import read_runs
+from eegvis.subjects import SubjectTrials, prefetched
 
 
 def bandpassed_trials(
@@ -63,3 +64,92 @@ def bandpassed_trials(
             pieces.append(epochs.get_data(copy=False))
         filtered.append((np.concatenate(pieces) * scale).astype(np.float32))
     return np.stack(filtered)
+
+
+def subject_bandpasser(
+    recordings: Mapping[int, Sequence[str | os.PathLike]],
+    runs: Sequence[int],
+    window: Mapping,
+    bands: Sequence[tuple[float, float]],
+) -> Callable[[int], np.ndarray]:
+    """Return a function giving a subject's band-passed trials from its recordings.
+
+    The envelope analyses band-pass each subject when they reach it (no
+    band-passed copies on disk); :func:`eegvis.epochs.iter_subjects` calls the
+    returned function with each subject's number.
+
+    Parameters
+    ----------
+    recordings : mapping of int to sequence of path-like
+        Subject number to the files of its runs (``runs``, in order).
+    runs : sequence of int
+        Run numbers, as for :func:`eegvis.epochs.epoch_subject`.
+    window : mapping
+        The workflow's ``epochs`` settings: ``classes``, ``tmin``, ``tmax``,
+        ``sfreq`` and ``units``.
+    bands : sequence of (float, float)
+        Pass bands in Hz.
+
+    Returns
+    -------
+    bandpassed : callable
+        ``bandpassed(subject)`` is :func:`bandpassed_trials` of that subject.
+    """
+
+    def bandpassed(subject: int) -> np.ndarray:
+        if subject not in recordings:
+            raise KeyError(f"no recordings given for subject {subject}")
+        return bandpassed_trials(
+            recordings[subject],
+            runs,
+            classes=window["classes"],
+            tmin=window["tmin"],
+            tmax=window["tmax"],
+            sfreq=window["sfreq"],
+            bands=bands,
+            units=window.get("units", "uV"),
+        )
+
+    return bandpassed
+
+
+def bandpassed_subjects(
+    epoch_paths: Sequence[str | os.PathLike],
+    summary_paths: Sequence[str | os.PathLike],
+    classes: Sequence[str],
+    recordings: Mapping[int, Sequence[str | os.PathLike]],
+    runs: Sequence[int],
+    window: Mapping,
+    bands: Sequence[tuple[float, float]],
+    splits: Mapping[int, str] | None = None,
+) -> Iterator[SubjectTrials]:
+    """Yield each usable subject's trials with their band-passed copies, loaded ahead.
+
+    The workflow's envelope jobs band-pass each subject's continuous
+    recordings when they reach it, instead of reading band-passed copies from
+    disk (22 bands of 109 subjects would take about 13 GB). The next subject is
+    read and band-passed in a background thread (:func:`eegvis.subjects.prefetched`)
+    while the current one is analysed; at most three subjects are in memory.
+
+    Parameters
+    ----------
+    epoch_paths, summary_paths, classes, splits
+        As for :func:`eegvis.epochs.iter_subjects`.
+    recordings, runs, window, bands
+        As for :func:`subject_bandpasser`.
+
+    Yields
+    ------
+    trials : SubjectTrials
+        With ``filtered`` set.
+    """
+    bandpassed = subject_bandpasser(recordings, runs, window, bands)
+    subjects = iter_subjects(
+        epoch_paths,
+        summary_paths,
+        classes,
+        window.get("units", "uV"),
+        bandpassed=bandpassed,
+        splits=splits,
+    )
+    return prefetched(subjects)

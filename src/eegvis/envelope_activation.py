@@ -31,7 +31,7 @@ from torch import nn
 
 from eegvis.correlation import StreamingCorrelation, one_hot_series, pool_samples
 from eegvis.crops import crop_starts
-from eegvis.envelopes import cut_windows, moving_average, squared_envelope
+from eegvis.envelopes import cut_windows, running_sums, squared_envelope, window_means
 from eegvis.layers import LayerGeometry, capture_outputs
 
 #: Name of the model's own output in geometry dicts (``model.named_modules()`` calls it so).
@@ -138,16 +138,21 @@ def join_windows(
         For a dense layer, the layer's output for the whole trial.
     """
     grouped = windowed.reshape(-1, n_windows, *windowed.shape[1:])
+    pieces = [grouped[:, window, ..., outputs] for window, outputs in _output_runs(kept)]
     if isinstance(grouped, torch.Tensor):
-        window = torch.as_tensor(kept.window, device=grouped.device)
-        output = torch.as_tensor(kept.output, device=grouped.device)
-        return grouped.movedim(1, -2)[..., window, output]
-    return np.moveaxis(grouped, 1, -2)[..., kept.window, kept.output]
+        return torch.cat(pieces, dim=-1)
+    return np.concatenate(pieces, axis=-1)
 
 
-def _field_envelopes(envelopes: np.ndarray, geometry: LayerGeometry) -> np.ndarray:
-    """Envelopes (windows, chans, bands, n_times) averaged over each valid output's field."""
-    return moving_average(envelopes, geometry.field)[..., geometry.starts()]
+def _output_runs(kept: KeptOutputs) -> list[tuple[int, slice]]:
+    """Each window's kept outputs as a slice (they are consecutive: the window's last ones)."""
+    runs = []
+    for window in np.unique(kept.window).tolist():
+        outputs = kept.output[kept.window == window]
+        if np.any(np.diff(outputs) != 1):
+            raise ValueError(f"window {window}: kept outputs {outputs} are not consecutive")
+        runs.append((window, slice(int(outputs[0]), int(outputs[-1]) + 1)))
+    return runs
 
 
 def _check_inputs(X: np.ndarray, filtered: np.ndarray, input_length: int) -> None:
@@ -160,36 +165,73 @@ def _check_inputs(X: np.ndarray, filtered: np.ndarray, input_length: int) -> Non
         raise ValueError(f"input_length {input_length} is longer than the trials ({X.shape[-1]})")
 
 
-def _window_envelopes(filtered: np.ndarray, trials: slice, starts: np.ndarray, length: int):
-    """Squared envelopes of the input windows: (n_windows, n_chans, n_bands, length)."""
-    per_trial = np.moveaxis(filtered[:, trials], 0, 2)  # (trials, chans, bands, times)
-    return squared_envelope(cut_windows(per_trial, starts, length))
+def _envelope_sums(
+    filtered: np.ndarray, trials: slice, starts: np.ndarray, length: int, device: torch.device
+) -> torch.Tensor:
+    """Return running sums of the windows' squared envelopes (windows, chans, bands, length + 1)."""
+    per_trial = torch.from_numpy(filtered[:, trials]).to(device).movedim(0, 2)
+    return running_sums(squared_envelope(cut_windows(per_trial, starts, length)))
+
+
+def _field_envelopes(
+    sums: torch.Tensor, n_windows: int, geometry: LayerGeometry, kept: KeptOutputs
+) -> torch.Tensor:
+    """Per-trial envelopes averaged over a layer's fields, pooled: (n_samples, n_features)."""
+    starts = geometry.starts()
+    averaged = window_means(sums, geometry.field, int(starts[0]), geometry.stride, len(starts))
+    return pool_samples(join_windows(averaged, n_windows, kept))
+
+
+def _common_device(models: Mapping[str, nn.Module]) -> tuple[torch.device, torch.dtype]:
+    placed = {name: next(model.parameters()) for name, model in models.items()}
+    if not placed:
+        raise ValueError("no network given")
+    devices = {param.device for param in placed.values()}
+    if len(devices) != 1:
+        where = ", ".join(f"{name} on {param.device}" for name, param in placed.items())
+        raise ValueError(f"the networks must be on one device to share envelopes: {where}")
+    first = next(iter(placed.values()))
+    return first.device, first.dtype
+
+
+def _check_unit_counts(models: Mapping[str, nn.Module], counts: list[int], layer: str) -> None:
+    if len(set(counts)) > 1:
+        found = ", ".join(f"{name}: {count}" for name, count in zip(models, counts, strict=True))
+        raise ValueError(f"the networks' layer {layer!r} has different numbers of units ({found})")
 
 
 def envelope_activation_statistics(
-    model: nn.Module,
+    models: Mapping[str, nn.Module],
     X: np.ndarray,
     filtered: np.ndarray,
     geometry: Mapping[str, LayerGeometry],
     input_length: int,
     batch_size: int = 16,
 ) -> dict[str, StreamingCorrelation]:
-    """Accumulate envelope-unit correlation statistics of one subject.
+    """Accumulate envelope-unit correlation statistics of one subject for several networks.
+
+    Everything runs in torch on the networks' device. For each batch of
+    trials the windows go through every network once; the squared envelopes
+    of the band-passed windows, their running sums and their means over each
+    layer's fields are computed once and shared by all networks, and one
+    accumulator per layer takes the units of all networks side by side, so the
+    envelopes' own sums are also computed once.
 
     Parameters
     ----------
-    model : nn.Module
-        Any network taking ``(batch, n_chans, input_length)``; used on its
-        device in eval mode.
+    models : mapping of str to nn.Module
+        Networks taking ``(batch, n_chans, input_length)`` with the same layer
+        geometry and unit counts (e.g. a trained network and its untrained
+        initialisation), all on one device; used in eval mode.
     X : ndarray, shape (n_trials, n_chans, n_times)
-        The network's input trials.
+        The networks' input trials.
     filtered : ndarray, shape (n_bands, n_trials, n_chans, n_times)
         The same trials band-passed per band.
     geometry : mapping of str to LayerGeometry
-        The analysed layers and, under :data:`OUTPUT`, the network's output
+        The analysed layers and, under :data:`OUTPUT`, the networks' output
         (:func:`eegvis.layers.receptive_fields` with ``[*layers, ""]``).
     input_length : int
-        The network's input window in samples.
+        The networks' input window in samples.
     batch_size : int
         Trials per batch; bounds the memory.
 
@@ -197,31 +239,34 @@ def envelope_activation_statistics(
     -------
     statistics : dict of str to StreamingCorrelation
         Per layer, the accumulated statistics of x = envelopes (features
-        ordered channel-major, then band) and y = the layer's units. Merge
-        several subjects with :meth:`StreamingCorrelation.merge`.
+        ordered channel-major, then band) and y = the layer's units of every
+        network, network-major in the order of ``models``. Merge several
+        subjects with :meth:`StreamingCorrelation.merge`.
     """
     _check_inputs(X, filtered, input_length)
+    device, dtype = _common_device(models)
     layers = {name: shape for name, shape in geometry.items() if name != OUTPUT}
     starts = window_starts(X.shape[-1], input_length, geometry[OUTPUT])
     kept = {layer: kept_outputs(starts, shape) for layer, shape in layers.items()}
-    param = next(model.parameters())
-    n_bands, _, n_chans, _ = filtered.shape
+    n_features = filtered.shape[0] * filtered.shape[2]
     statistics: dict[str, StreamingCorrelation] = {}
     for begin in range(0, len(X), batch_size):
         trials = slice(begin, begin + batch_size)
-        windows = torch.from_numpy(cut_windows(X[trials], starts, input_length))
-        activations = capture_outputs(model, windows.to(param.device, param.dtype), layers)
-        envelopes = _window_envelopes(filtered, trials, starts, input_length)
+        windows = cut_windows(torch.from_numpy(X[trials]).to(device, dtype), starts, input_length)
+        outputs = [capture_outputs(model, windows, layers) for model in models.values()]
+        sums = _envelope_sums(filtered, trials, starts, input_length, device)
         for layer, shape in layers.items():
-            units = join_windows(activations[layer].double(), len(starts), kept[layer])
-            averaged = join_windows(_field_envelopes(envelopes, shape), len(starts), kept[layer])
-            if layer not in statistics:
-                statistics[layer] = StreamingCorrelation(
-                    n_chans * n_bands, units.shape[1], device=param.device
-                )
-            statistics[layer].update(
-                pool_samples(torch.from_numpy(averaged).to(param.device)), pool_samples(units)
+            _check_unit_counts(models, [output[layer].shape[1] for output in outputs], layer)
+            units = torch.cat(
+                [
+                    pool_samples(join_windows(output[layer].double(), len(starts), kept[layer]))
+                    for output in outputs
+                ],
+                dim=1,
             )
+            if layer not in statistics:
+                statistics[layer] = StreamingCorrelation(n_features, units.shape[1], device=device)
+            statistics[layer].update(_field_envelopes(sums, len(starts), shape, kept[layer]), units)
     return statistics
 
 
@@ -252,7 +297,7 @@ def envelope_class_statistics(
     batch_size : int
         Trials per batch.
     device : str | torch.device | None
-        Where the statistics are accumulated.
+        Where envelopes and statistics are computed (CUDA if available when None).
 
     Returns
     -------
@@ -265,10 +310,11 @@ def envelope_class_statistics(
     statistics = StreamingCorrelation(n_chans * n_bands, n_classes, device=device)
     for begin in range(0, n_trials, batch_size):
         trials = slice(begin, begin + batch_size)
-        envelopes = _window_envelopes(filtered, trials, starts, input_length)
-        averaged = join_windows(_field_envelopes(envelopes, prediction), len(starts), kept)
-        classes = one_hot_series(labels[trials], n_classes, averaged.shape[-1])
-        statistics.update(pool_samples(averaged), pool_samples(classes))
+        sums = _envelope_sums(filtered, trials, starts, input_length, statistics.device)
+        envelopes = _field_envelopes(sums, len(starts), prediction, kept)
+        labels_batch = labels[trials]
+        classes = one_hot_series(labels_batch, n_classes, len(envelopes) // len(labels_batch))
+        statistics.update(envelopes, pool_samples(torch.from_numpy(classes)))
     return statistics
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -252,7 +252,7 @@ def iter_subjects(
     summary_paths: Sequence[str | os.PathLike],
     classes: Sequence[str],
     units: str = "uV",
-    bandpassed_paths: Sequence[str | os.PathLike] | None = None,
+    bandpassed: Callable[[int], np.ndarray] | None = None,
     splits: Mapping[int, str] | None = None,
 ) -> Iterator[SubjectTrials]:
     """Load usable subjects one at a time (memory independent of their number).
@@ -268,9 +268,10 @@ def iter_subjects(
         Class names; see :func:`to_arrays`.
     units : {"uV", "V"}
         Units of the returned data.
-    bandpassed_paths : sequence of path-like | None
-        The matching band-passed trials (``.npy`` of
-        :func:`eegvis.bandpassing.bandpassed_trials`), loaded into
+    bandpassed : callable | None
+        Called with the subject number, returns its band-passed trials
+        (n_bands, n_trials, n_channels, n_times), in the order of the epochs
+        (:func:`eegvis.bandpassing.subject_bandpasser`), put into
         :attr:`SubjectTrials.filtered`.
     splits : mapping of int to str | None
         Subject number to ``"train"`` or ``"valid"``.
@@ -283,7 +284,12 @@ def iter_subjects(
     for index in usable_subjects(summary_paths):
         subject = int(json.loads(Path(summary_paths[index]).read_text())["subject"])
         X, y = to_arrays(load_epochs(epoch_paths[index]), classes, units)
-        filtered = None if bandpassed_paths is None else np.load(bandpassed_paths[index])
+        filtered = None if bandpassed is None else bandpassed(subject)
+        if filtered is not None and filtered.shape[1:] != X.shape:
+            raise ValueError(
+                f"subject {subject}: band-passed trials {filtered.shape[1:]} do not match "
+                f"the epochs {epoch_paths[index]} {X.shape} (trials, channels, samples)"
+            )
         yield SubjectTrials(subject, X, y, filtered, (splits or {}).get(subject, ""))
 
 

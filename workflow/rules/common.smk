@@ -82,11 +82,23 @@ def synthetic_root(wildcards, output):
     return Path(output[0]).parents[1].as_posix()
 
 
+def subject_ready(subject):
+    """What reading one subject's recordings waits for: its files or their download record."""
+    if SOURCE == "eegbci":
+        return [FETCHED.format(subject=subject)]
+    return expand(RAW_PATTERN, subject=subject, run=RUNS)
+
+
 def recordings_ready(wildcards):
     """What a subject's epoching waits for: the synthetic EDF files or the download record."""
-    if SOURCE == "eegbci":
-        return FETCHED.format(subject=wildcards.subject)
-    return raw_files(wildcards)
+    return subject_ready(wildcards.subject)
+
+
+# Every subject's recordings, for the envelope jobs, which band-pass them as they go.
+RECORDINGS = {
+    subject: expand(RAW_PATTERN, subject=f"{subject:03d}", run=RUNS) for subject in SUBJECTS
+}
+RECORDINGS_READY = [path for subject in SUBJECTS for path in subject_ready(f"{subject:03d}")]
 
 
 BAND_NAMES = [band["name"] for band in config["bands"]]

@@ -1,41 +1,18 @@
 # Envelope-activation correlations (paper Fig. 15) and envelope-class correlations (Fig. 14).
 
 
-rule bandpass_subject:
-    input:
-        recordings_ready,
-    output:
-        f"{RESULTS}/bandpassed/sub-{{subject}}.npy",
-    log:
-        f"{LOGS}/bandpass_subject/sub-{{subject}}.log",
-    benchmark:
-        f"{BENCHMARKS}/bandpass_subject/sub-{{subject}}.tsv"
-    conda:
-        "../../envs/eegvis.yaml"
-    resources:
-        mem_mb=2000,
-        runtime=10,
-    params:
-        recordings=raw_files,
-        runs=RUNS,
-        epochs=config["epochs"],
-        bands=BAND_EDGES,
-    script:
-        "../../scripts/bandpass_subject.py"
-
-
 rule envelope_activation:
     input:
-        model=f"{RESULTS}/models/{{model}}.pt",
+        models=expand(f"{RESULTS}/models/{{model}}.pt", model=MODELS),
         epochs=subject_files("all", "_epo.fif"),
         summaries=subject_files("all", ".json"),
-        bandpassed=subject_files("all", ".npy", folder="bandpassed"),
+        recordings=RECORDINGS_READY,
     output:
-        f"{RESULTS}/envelope_activation/{{model}}.nc",
+        expand(f"{RESULTS}/envelope_activation/{{model}}.nc", model=MODELS),
     log:
-        f"{LOGS}/envelope_activation/{{model}}.log",
+        f"{LOGS}/envelope_activation.log",
     benchmark:
-        f"{BENCHMARKS}/envelope_activation/{{model}}.tsv"
+        f"{BENCHMARKS}/envelope_activation.tsv"
     conda:
         "../../envs/eegvis.yaml"
     threads: 2
@@ -44,7 +21,10 @@ rule envelope_activation:
         mem_mb=4000,
         runtime=120,
     params:
-        units=config["epochs"]["units"],
+        networks=MODELS,
+        recordings=RECORDINGS,
+        runs=RUNS,
+        epochs=config["epochs"],
         bands=BANDS,
         splits=SPLITS,
         device=config["training"]["device"],
@@ -59,7 +39,7 @@ rule envelope_class:
         model=f"{RESULTS}/models/untrained.pt",
         epochs=subject_files("all", "_epo.fif"),
         summaries=subject_files("all", ".json"),
-        bandpassed=subject_files("all", ".npy", folder="bandpassed"),
+        recordings=RECORDINGS_READY,
     output:
         maps=f"{RESULTS}/envelope_class/correlations.nc",
         table=f"{RESULTS}/envelope_class/correlations.csv",
@@ -73,7 +53,9 @@ rule envelope_class:
         mem_mb=4000,
         runtime=60,
     params:
-        units=config["epochs"]["units"],
+        recordings=RECORDINGS,
+        runs=RUNS,
+        epochs=config["epochs"],
         bands=BANDS,
         splits=SPLITS,
     script:

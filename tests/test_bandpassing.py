@@ -9,10 +9,11 @@ import numpy as np
 import pytest
 from test_epochs import CLASSES, RUNS, SFREQ, TMAX, TMIN, run_paths
 
-from eegvis.bandpassing import bandpassed_subjects
+from eegvis.bandpassing import bandpassed_subjects, bandpassed_trials
 from eegvis.envelopes import bandpass
-from eegvis.epochs import epoch_subject
+from eegvis.epochs import epoch_run, epoch_subject
 from eegvis.io import write_json
+from eegvis.recordings import read_runs
 from eegvis.subjects import prefetched
 
 BANDS = [(7.0, 13.0), (60.0, 78.0)]
@@ -102,3 +103,20 @@ def test_prefetched_stops_its_thread_when_the_consumer_stops():
         if item == 3:
             break
     assert threading.active_count() == before
+
+
+def test_one_epoching_per_run_cuts_every_band_as_mne_would(eegbci_dir):
+    paths = run_paths(eegbci_dir, 3)
+    filtered = bandpassed_trials(paths, RUNS, CLASSES, TMIN, TMAX, SFREQ, BANDS)
+    expected = []
+    for (raw, _), run in zip(read_runs(paths, SFREQ), RUNS, strict=True):
+        per_band = []
+        for low, high in BANDS:
+            band_raw = raw.copy().apply_function(
+                lambda data, low=low, high=high: bandpass(data, SFREQ, low, high),
+                channel_wise=False,
+                verbose="error",
+            )
+            per_band.append(epoch_run(band_raw, CLASSES, TMIN, TMAX, run)[0].get_data() * 1e6)
+        expected.append(np.stack(per_band))
+    np.testing.assert_array_equal(filtered, np.concatenate(expected, axis=1).astype(np.float32))

@@ -105,7 +105,9 @@ def naive(model, X, filtered, layer):
 @pytest.mark.parametrize("layer", LAYERS)
 def test_matches_naive_reference(model, trials, geometry, layer):
     X, filtered = trials
-    statistics = envelope_activation_statistics({"": model}, X, filtered, geometry, LENGTH, batch_size=2)
+    statistics = envelope_activation_statistics(
+        {"": model}, X, filtered, geometry, LENGTH, batch_size=2
+    )
     assert list(statistics) == list(LAYERS)
     ours = as_channel_band_array(statistics[layer], N_CHANS, 2)
     np.testing.assert_allclose(ours, naive(model, X, filtered, layer), atol=1e-6)
@@ -115,7 +117,9 @@ def test_batch_size_and_subject_split_do_not_matter(model, trials, geometry):
     X, filtered = trials
     whole = envelope_activation_statistics({"": model}, X, filtered, geometry, LENGTH, batch_size=5)
     first = envelope_activation_statistics({"": model}, X[:2], filtered[:, :2], geometry, LENGTH, 1)
-    second = envelope_activation_statistics({"": model}, X[2:], filtered[:, 2:], geometry, LENGTH, 3)
+    second = envelope_activation_statistics(
+        {"": model}, X[2:], filtered[:, 2:], geometry, LENGTH, 3
+    )
     for layer in LAYERS:
         second[layer].merge(first[layer])
         np.testing.assert_allclose(

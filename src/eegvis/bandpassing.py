@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 
+import mne
 import numpy as np
 
 from eegvis.envelopes import bandpass
@@ -33,7 +34,8 @@ def bandpassed_trials(
 
     Filtering the continuous recording (Butterworth order 4, zero-phase, see
     :func:`eegvis.envelopes.bandpass`) keeps the filter's edge effects at the
-    ends of the run instead of the ends of every trial.
+    ends of the run instead of the ends of every trial. Each run is epoched
+    once; every band is cut at the same samples (:func:`trial_samples`).
 
     Parameters
     ----------
@@ -50,20 +52,41 @@ def bandpassed_trials(
         Trials in the order of :func:`eegvis.epochs.epoch_subject`'s epochs.
     """
     scale = UNIT_SCALE[units]
-    prepared = read_runs(paths, sfreq)
-    filtered = []
-    for low, high in bands:
-        pieces = []
-        for (raw, _), run in zip(prepared, runs, strict=True):
-            band_raw = raw.copy().apply_function(
-                lambda data, low=low, high=high: bandpass(data, sfreq, low, high),
-                channel_wise=False,
-                verbose="error",
+    pieces = []
+    for (raw, _), run in zip(read_runs(paths, sfreq), runs, strict=True):
+        epochs, _ = epoch_run(raw, classes, tmin, tmax, run)
+        samples = trial_samples(epochs, raw)
+        data = raw.get_data(picks=epochs.ch_names)
+        pieces.append(
+            np.stack(
+                [(bandpass(data, sfreq, low, high)[:, samples] * scale) for low, high in bands]
             )
-            epochs, _ = epoch_run(band_raw, classes, tmin, tmax, run)
-            pieces.append(epochs.get_data(copy=False))
-        filtered.append((np.concatenate(pieces) * scale).astype(np.float32))
-    return np.stack(filtered)
+            .transpose(0, 2, 1, 3)
+            .astype(np.float32)
+        )
+    return np.concatenate(pieces, axis=1)
+
+
+def trial_samples(epochs: mne.BaseEpochs, raw: mne.io.BaseRaw) -> np.ndarray:
+    """Return the samples of ``raw`` each of ``epochs``' trials was cut from.
+
+    The epochs are cut once from the unfiltered run; every band's filtered
+    signal is then cut at these samples, exactly as :class:`mne.Epochs` would
+    cut it (first sample ``event - first_samp + round(tmin * sfreq)``).
+
+    Parameters
+    ----------
+    epochs : mne.Epochs
+        Epochs cut from ``raw`` (no resampling or decimation since).
+    raw : mne.io.Raw
+        The continuous run.
+
+    Returns
+    -------
+    samples : ndarray of int, shape (n_trials, n_times)
+    """
+    first = epochs.events[:, 0] - raw.first_samp + round(epochs.times[0] * raw.info["sfreq"])
+    return first[:, None] + np.arange(len(epochs.times))
 
 
 def subject_bandpasser(

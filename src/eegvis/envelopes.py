@@ -45,9 +45,9 @@ logger = logging.getLogger(__name__)
 #: Signals: NumPy arrays (computed on the CPU) or tensors (computed on their device).
 Signals = TypeVar("Signals", np.ndarray, torch.Tensor)
 
-# Signals are filtered in blocks of about this many float64 values (1 MiB), which keeps
-# the filter's temporaries small.
-_BLOCK_VALUES = 2**17
+# Signals are filtered in blocks of about this many float64 values (16 MiB), which keeps
+# the filter's temporaries small (a 64-channel run of 20,000 samples is one block).
+_BLOCK_VALUES = 2**21
 
 
 def paper_filterbank() -> list[tuple[float, float]]:

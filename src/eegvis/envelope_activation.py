@@ -22,6 +22,7 @@ network's prediction fields and the one-hot class signal.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -31,7 +32,7 @@ from torch import nn
 
 from eegvis.correlation import StreamingCorrelation, one_hot_series, pool_samples
 from eegvis.crops import crop_starts
-from eegvis.envelopes import cut_windows, running_sums, squared_envelope, window_means
+from eegvis.envelopes import cut_windows, running_sums, squared_envelope
 from eegvis.layers import LayerGeometry, capture_outputs
 
 #: Name of the model's own output in geometry dicts (``model.named_modules()`` calls it so).
@@ -176,10 +177,52 @@ def _envelope_sums(
 def _field_envelopes(
     sums: torch.Tensor, n_windows: int, geometry: LayerGeometry, kept: KeptOutputs
 ) -> torch.Tensor:
-    """Per-trial envelopes averaged over a layer's fields, pooled: (n_samples, n_features)."""
-    starts = geometry.starts()
-    averaged = window_means(sums, geometry.field, int(starts[0]), geometry.stride, len(starts))
-    return pool_samples(join_windows(averaged, n_windows, kept))
+    """Envelopes averaged over a layer's fields, joined and pooled: (n_samples, n_features).
+
+    Equals ``pool_samples(join_windows(window_means(sums, ...), n_windows, kept))``,
+    in one pass: each window's kept means are written straight into a
+    feature-major buffer, returned transposed (a view).
+    """
+    n_features, length = math.prod(sums.shape[1:-1]), sums.shape[-1]
+    grouped = sums.reshape(-1, n_windows, n_features, length)
+    n_trials = grouped.shape[0]
+    pooled = sums.new_empty(n_features, n_trials, len(kept.window))
+    starts, field, stride = geometry.starts(), geometry.field, geometry.stride
+    position = 0
+    for window, outputs in _output_runs(kept):
+        first = int(starts[outputs.start])
+        stop = int(starts[outputs.stop - 1]) + 1
+        count = outputs.stop - outputs.start
+        torch.sub(
+            grouped[:, window, :, first + field : stop + field : stride],
+            grouped[:, window, :, first:stop:stride],
+            out=pooled[..., position : position + count].transpose(0, 1),
+        )
+        position += count
+    return pooled.div_(field).reshape(n_features, -1).T
+
+
+def _pooled_units(outputs: list[torch.Tensor], n_windows: int, kept: KeptOutputs) -> torch.Tensor:
+    """Several networks' layer outputs joined and pooled side by side: (n_samples, n_units).
+
+    Equals ``torch.cat([pool_samples(join_windows(output.double(), ...)) ...], dim=1)``,
+    converting and copying each output once.
+    """
+    units = [output.shape[1] for output in outputs]
+    first = outputs[0]
+    n_trials = first.shape[0] // n_windows
+    pooled = first.new_empty(sum(units), n_trials, len(kept.window), dtype=torch.float64)
+    row = 0
+    for output, n_units in zip(outputs, units, strict=True):
+        grouped = output.reshape(n_trials, n_windows, n_units, -1)
+        position = 0
+        for window, selected in _output_runs(kept):
+            count = selected.stop - selected.start
+            target = pooled[row : row + n_units, :, position : position + count]
+            target.copy_(grouped[:, window, :, selected].transpose(0, 1))
+            position += count
+        row += n_units
+    return pooled.reshape(sum(units), -1).T
 
 
 def _common_device(models: Mapping[str, nn.Module]) -> tuple[torch.device, torch.dtype]:
@@ -257,13 +300,7 @@ def envelope_activation_statistics(
         sums = _envelope_sums(filtered, trials, starts, input_length, device)
         for layer, shape in layers.items():
             _check_unit_counts(models, [output[layer].shape[1] for output in outputs], layer)
-            units = torch.cat(
-                [
-                    pool_samples(join_windows(output[layer].double(), len(starts), kept[layer]))
-                    for output in outputs
-                ],
-                dim=1,
-            )
+            units = _pooled_units([output[layer] for output in outputs], len(starts), kept[layer])
             if layer not in statistics:
                 statistics[layer] = StreamingCorrelation(n_features, units.shape[1], device=device)
             statistics[layer].update(_field_envelopes(sums, len(starts), shape, kept[layer]), units)

@@ -276,7 +276,8 @@ def running_sums(x: Signals) -> Signals:
         ``sums[..., j]`` is the sum of ``x[..., :j]``.
     """
     values = _float64_tensor(x)
-    sums = values.new_zeros((*values.shape[:-1], values.shape[-1] + 1))
+    sums = values.new_empty((*values.shape[:-1], values.shape[-1] + 1))
+    sums[..., 0] = 0
     torch.cumsum(values, dim=-1, out=sums[..., 1:])
     return _like(sums, x)
 
@@ -351,12 +352,9 @@ def cut_windows(data: Signals, starts: npt.ArrayLike, window_samples: int) -> Si
             f"windows of {window_samples} samples starting at {starts[0]}..{starts[-1]} "
             f"do not fit in trials of {data.shape[-1]} samples"
         )
-    samples = starts[:, None] + np.arange(window_samples)
-    if isinstance(data, torch.Tensor):
-        windows = data[..., torch.as_tensor(samples, device=data.device)].movedim(-2, 1)
-    else:
-        windows = np.moveaxis(data[..., samples], -2, 1)
-    return windows.reshape(-1, *data.shape[1:-1], window_samples)
+    pieces = [data[..., start : start + window_samples] for start in starts.tolist()]
+    stack = torch.stack if isinstance(data, torch.Tensor) else np.stack
+    return stack(pieces, 1).reshape(-1, *data.shape[1:-1], window_samples)
 
 
 def _float64_tensor(values: Signals) -> torch.Tensor:

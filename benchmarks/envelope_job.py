@@ -184,7 +184,9 @@ def main() -> None:
     print(f"{'total':<34}{total:>12.2f}{ours:>12.2f}")
     print(f"speed-up (a8016e4 / eegvis): {total / ours:.2f}x")
     print(f"band-passed files written by a8016e4: {reference['disk'] / 1e6:.0f} MB; eegvis: 0 MB")
-    print(f"max |r_eegvis - r_a8016e4| over all units, subjects and both networks: {difference:.1e}")
+    print(
+        f"max |r_eegvis - r_a8016e4| over all units, subjects and both networks: {difference:.1e}"
+    )
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 

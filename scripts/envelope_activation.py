@@ -38,6 +38,8 @@ maps = envelope_activation_networks(
     input_length=metadata["input_time_length"],
 )
 for name, path in zip(params.networks, snakemake.output, strict=True):
+    if params.unit_maps == "pooled":
+        maps[name] = maps[name].drop_vars([v for v in maps[name] if v.startswith("units_")])
     maps[name].eegvis.save(path)
 log.info(
     "Saved correlations of %d layers for %d subjects and %d networks on %s",

@@ -61,9 +61,12 @@ def test_gradient_bands_are_checked(demo_config):
 
 
 def test_envelope_batch_size_is_a_config_key(demo_config):
-    assert _validated(demo_config)["envelope_activation"] == {"batch_size": 16}
+    assert _validated(demo_config)["envelope_activation"] == {
+        "batch_size": 16,
+        "unit_maps": "pooled",
+    }
     demo_config["envelope_activation"] = {"batch_size": 4}
-    assert _validated(demo_config)["envelope_activation"] == {"batch_size": 4}
+    assert _validated(demo_config)["envelope_activation"]["batch_size"] == 4
     demo_config["envelope_activation"] = {"batch_size": 0}
     with pytest.raises(WorkflowError, match="0 is less than the minimum of 1"):
         _validated(demo_config)

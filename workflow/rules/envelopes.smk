@@ -30,6 +30,7 @@ rule envelope_activation:
         device=config["training"]["device"],
         batch_size=config["envelope_activation"]["batch_size"],
         layers=config["envelope_activation"].get("layers"),
+        unit_maps=config["envelope_activation"]["unit_maps"],
     script:
         "../../scripts/envelope_activation.py"
 

@@ -7,12 +7,13 @@ Analysis A (band-pass, per-window squared Hilbert envelope, moving average
 over the receptive field, joining the windows into trials, Pearson
 correlation pooled over trials and time).
 
-- eegvis: ``eegvis.envelopes`` (sosfiltfilt over blocks of signals, rFFT
-  Hilbert, cumulative-sum moving average),
-  ``eegvis.envelope_activation.join_windows`` (each sample from the first
-  window that holds it) and ``eegvis.correlation.StreamingCorrelation``
-  (float64 sums relative to the batch's first sample, one matrix product per
-  chunk), on ``--device``.
+- eegvis: the code the workflow's envelope job runs: ``eegvis.envelopes.bandpass``
+  (sosfiltfilt), then, on ``--device``, the envelope stage of
+  ``eegvis.envelope_activation.envelope_activation_statistics`` (``_envelope_sums``:
+  windows, rFFT Hilbert envelope in torch, running sums; ``_field_envelopes``: the
+  means over the layer's fields, joined and pooled in one pass; ``_pooled_units``)
+  and ``eegvis.correlation.StreamingCorrelation.update`` (float64 sums relative to
+  the batch's first sample, one matrix product per chunk).
 - reference: ``scipy.signal.butter`` (b, a) + ``filtfilt`` per trial, channel
   and band; ``scipy.signal.hilbert`` and ``numpy.convolve`` per window,
   channel and band; ``numpy.corrcoef`` per (channel, band, unit) pair. The
@@ -28,10 +29,11 @@ or hurts; compare ``--threads 1`` there.
 Default shapes: the seed-000 setting at 160 Hz (100 trials of 497 samples,
 64 channels, 450-sample crops and classifier receptive field 136, so 2 crops
 per trial, 200 windows), 3 bands, a layer with receptive field 136 and 200
-units (block 4). Also prints the correlation step's rate in GFLOP/s (its
+units (block 4). Also prints the correlation update's rate in GFLOP/s (its
 matrix product counts 2 * n_samples * n_features * n_units) next to a plain
 ``torch.matmul`` of the same shapes on the same device, in float64 (the
-accumulator's precision) and float32.
+accumulator's precision) and float32, for these shapes and for the workflow's
+largest: the paper's 22 bands at 160 Hz and two networks' units side by side.
 
     python benchmarks/envelope_correlation.py [--device cpu] [--threads 2] [--reference-stride 8]
 """
@@ -47,11 +49,16 @@ import numpy as np
 import scipy.signal
 import torch
 
-from eegvis.correlation import StreamingCorrelation, pool_samples
+from eegvis.correlation import StreamingCorrelation
 from eegvis.crops import crop_starts
 from eegvis.devices import resolve_device
-from eegvis.envelope_activation import join_windows, kept_outputs
-from eegvis.envelopes import bandpass, cut_windows, moving_average, squared_envelope
+from eegvis.envelope_activation import (
+    _envelope_sums,
+    _field_envelopes,
+    _pooled_units,
+    kept_outputs,
+)
+from eegvis.envelopes import bandpass
 from eegvis.layers import LayerGeometry
 
 SFREQ = 160.0
@@ -91,19 +98,21 @@ def ours(
     start = time.perf_counter()
     # The layer is dense: output j of a window sees its input samples [j, j + rf).
     n_out = window - rf + 1
-    kept = kept_outputs(starts, LayerGeometry(rf, 1, 0, n_out, slice(0, n_out), 2))
-    envelopes = moving_average(squared_envelope(cut_windows(filtered, starts, window)), rf)
-    envelopes = join_windows(envelopes, len(starts), kept)
+    geometry = LayerGeometry(rf, 1, 0, n_out, slice(0, n_out), 2)
+    kept = kept_outputs(starts, geometry)
+    per_band = torch.from_numpy(np.moveaxis(filtered, 2, 0)).float()  # as the workflow stores it
+    sums = _envelope_sums(per_band.numpy(), slice(None), starts, window, device)
+    envelopes = _field_envelopes(sums, len(starts), geometry, kept)
+    synchronize(device)
     times["envelopes"] = time.perf_counter() - start
 
-    synchronize(device)
     start = time.perf_counter()
-    acc = StreamingCorrelation(envelopes.shape[1] * len(BANDS), activations.shape[1], device)
-    acc.update(pool_samples(envelopes), pool_samples(join_windows(activations, len(starts), kept)))
+    acc = StreamingCorrelation(envelopes.shape[1], activations.shape[1], device)
+    acc.update(envelopes, _pooled_units([activations], len(starts), kept))
     r = acc.correlation()
     synchronize(device)
     times["correlation"] = time.perf_counter() - start
-    return r.reshape(envelopes.shape[1], len(BANDS), -1), times
+    return r.reshape(trials.shape[1], len(BANDS), -1), times
 
 
 def reference(
@@ -174,18 +183,20 @@ def reference(
 def correlation_rates(
     n_samples: int, n_x: int, n_y: int, device: torch.device, repeats: int
 ) -> dict[str, float]:
-    """GFLOP/s of ``StreamingCorrelation.update`` (float64 envelopes and float32 activations,
-    as host arrays) and of ``torch.matmul`` of the same shapes, timed alternately."""
+    """GFLOP/s of ``StreamingCorrelation.update`` (inputs laid out as the envelope stage
+    gives them) and of ``torch.matmul`` of the same shapes, timed alternately."""
     flop = 2 * n_samples * n_x * n_y
     rng = np.random.default_rng(1)
-    x, y = rng.standard_normal((n_samples, n_x)), rng.standard_normal((n_samples, n_y))
-    y32 = y.astype(np.float32)
-    x64, y64 = torch.from_numpy(x).to(device), torch.from_numpy(y).to(device)
-    x32, y32_device = x64.float(), y64.float()
+    # As the workflow's envelope stage passes them: envelopes as a feature-major float64
+    # buffer seen transposed, units as float64 (n_samples, n_units), both on the device.
+    x = torch.from_numpy(rng.standard_normal((n_x, n_samples))).to(device).T
+    y = torch.from_numpy(rng.standard_normal((n_samples, n_y))).to(device)
+    x64, y64 = x.contiguous(), y
+    x32, y32 = x64.float(), y64.float()
     runs = {
-        "update": lambda: StreamingCorrelation(n_x, n_y, device).update(x, y32),
+        "update": lambda: StreamingCorrelation(n_x, n_y, device).update(x, y),
         "float64": lambda: torch.matmul(x64.T, y64),
-        "float32": lambda: torch.matmul(x32.T, y32_device),
+        "float32": lambda: torch.matmul(x32.T, y32),
     }
     best = dict.fromkeys(runs, np.inf)
     for _ in range(repeats):
@@ -252,15 +263,19 @@ def main() -> None:
     print(f"max |r_eegvis - r_reference| over the measured pairs: {difference:.1e}")
 
     n_samples = args.trials * (starts[-1] + n_out)
-    n_x = args.channels * len(BANDS)
-    rates = correlation_rates(n_samples, n_x, args.units, device, 3 * args.repeats)
-    print(
-        f"correlation update ({n_samples} samples x {n_x} features x {args.units} units, "
-        f"float64 and float32 host arrays): {rates['update']:.1f} GFLOP/s; torch.matmul of the "
-        f"same shapes: {rates['float64']:.1f} GFLOP/s float64, {rates['float32']:.1f} float32 "
-        f"(best of {3 * args.repeats}, alternating); float64 matmul rate / update rate: "
-        f"{rates['float64'] / rates['update']:.2f}"
-    )
+    shapes = {
+        "these shapes": (args.channels * len(BANDS), args.units),
+        "paper filterbank, 2 networks": (args.channels * 22, 2 * args.units),
+    }
+    for label, (n_x, n_y) in shapes.items():
+        rates = correlation_rates(n_samples, n_x, n_y, device, 3 * args.repeats)
+        print(
+            f"correlation update, {label} ({n_samples} samples x {n_x} features x {n_y} units):"
+            f" {rates['update']:.1f} GFLOP/s; torch.matmul of the same shapes: "
+            f"{rates['float64']:.1f} GFLOP/s float64, {rates['float32']:.1f} float32 "
+            f"(best of {3 * args.repeats}, alternating); float64 matmul rate / update rate: "
+            f"{rates['float64'] / rates['update']:.2f}"
+        )
     print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 

@@ -36,10 +36,9 @@ maps = envelope_activation_networks(
     params.layers,
     batch_size=params.batch_size,
     input_length=metadata["input_time_length"],
+    subject_units=params.unit_maps == "subjects",
 )
 for name, path in zip(params.networks, snakemake.output, strict=True):
-    if params.unit_maps == "pooled":
-        maps[name] = maps[name].drop_vars([v for v in maps[name] if v.startswith("units_")])
     maps[name].eegvis.save(path)
 log.info(
     "Saved correlations of %d layers for %d subjects and %d networks on %s",

@@ -216,3 +216,18 @@ def test_networks_with_different_fields_are_not_mixed(model, epochs):
         envelope_activation_networks(
             {"a": model, "b": other}, iter_epochs_subjects(epochs, bands=BANDS), epochs.info, BANDS
         )
+
+
+def test_without_subject_units_only_their_means_are_kept(model, epochs, activation):
+    lean = envelope_activation_networks(
+        {"trained": model},
+        iter_epochs_subjects(epochs, bands=BANDS),
+        epochs.info,
+        BANDS,
+        ["pool_nonlin", "pool_nonlin_3"],
+        input_length=LENGTH,
+        subject_units=False,
+    )["trained"]
+    assert not [name for name in lean if name.startswith("units_")]
+    for variable in ("correlation", "pooled", "pooled_units_pool_nonlin"):
+        np.testing.assert_allclose(lean[variable].values, activation[variable].values, rtol=1e-9)

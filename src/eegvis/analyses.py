@@ -245,6 +245,7 @@ def envelope_activation_networks(
     *,
     input_length: int | None = None,
     batch_size: int = 16,
+    subject_units: bool = True,
 ) -> dict[str, xr.Dataset]:
     """Envelope–activation maps of several networks in one pass over ``subjects``.
 
@@ -262,6 +263,11 @@ def envelope_activation_networks(
     layers, input_length, batch_size
         As for :func:`envelope_activation_maps` (``input_length`` defaults to
         the first network's ``n_times``).
+    subject_units : bool
+        Keep each subject's per-unit maps (``units_<layer>``, about 4 MB per
+        subject and network with 22 bands and 64 channels). If False, only
+        their means over units are kept per subject, and memory does not grow
+        with the number of subjects beyond those.
 
     Returns
     -------
@@ -282,9 +288,8 @@ def envelope_activation_networks(
             models, trials.X, trials.filtered, geometry, length, batch_size
         )
         for layer in layers:
-            per_subject[layer].append(
-                _per_network(statistics[layer], n_chans, n_bands, len(models))
-            )
+            r = _per_network(statistics[layer], n_chans, n_bands, len(models))
+            per_subject[layer].append(r if subject_units else _unit_mean(r, keepdims=True))
             _merge(totals, layer, statistics[layer])
         done.append((trials.subject, trials.split))
         logger.info(
@@ -307,9 +312,15 @@ def envelope_activation_networks(
             {layer: pooled[layer][k] for layer in layers},
             coords,
             _attrs("envelope_activation", "correlation", name, info, length),
+            subject_units,
         )
         for k, name in enumerate(models)
     }
+
+
+def _unit_mean(correlations: np.ndarray, keepdims: bool = False) -> np.ndarray:
+    """Mean over a map's units (last axis), leaving out units with NaN (constant units)."""
+    return np.nanmean(correlations, axis=-1, keepdims=keepdims)
 
 
 def _per_network(
@@ -325,24 +336,26 @@ def _envelope_activation_dataset(
     pooled: Mapping[str, np.ndarray],
     coords: dict,
     attrs: dict,
+    subject_units: bool = True,
 ) -> xr.Dataset:
     """One network's maps from its per-layer unit correlations, per subject and pooled."""
     layers = list(per_subject)
     data = {
         "correlation": (
             ("subject", "channel", "band", "layer"),
-            np.stack([np.nanmean(per_subject[layer], axis=-1) for layer in layers], axis=-1),
+            np.stack([_unit_mean(per_subject[layer]) for layer in layers], axis=-1),
         ),
         "pooled": (
             ("channel", "band", "layer"),
-            np.stack([np.nanmean(pooled[layer], axis=-1) for layer in layers], axis=-1),
+            np.stack([_unit_mean(pooled[layer]) for layer in layers], axis=-1),
         ),
     }
     for layer in layers:
-        data[f"units_{layer}"] = (
-            ("subject", "channel", "band", f"unit_{layer}"),
-            per_subject[layer],
-        )
+        if subject_units:
+            data[f"units_{layer}"] = (
+                ("subject", "channel", "band", f"unit_{layer}"),
+                per_subject[layer],
+            )
         data[f"pooled_units_{layer}"] = (("channel", "band", f"unit_{layer}"), pooled[layer])
     return xr.Dataset(data, coords, attrs)
 

@@ -226,12 +226,7 @@ def test_training_step_gradients_equal_braindecode(config, dtype):
     scale = max(g.abs().max() for g in grads.values())  # conv_time.bias has zero gradient
     for name, p in ours.named_parameters():
         torch.testing.assert_close(p.grad, grads[name], rtol=tolerance, atol=tolerance * scale)
-    # Running means average convolution outputs that nearly cancel; in float32 the two
-    # implementations' kernels (eegvis's channels-last) round them apart by up to ~1e-8.
-    state_atol = 1e-9 if dtype == torch.float64 else 1e-7
-    torch.testing.assert_close(
-        ours.state_dict(), theirs.state_dict(), rtol=tolerance, atol=state_atol
-    )
+    torch.testing.assert_close(ours.state_dict(), theirs.state_dict(), rtol=tolerance, atol=1e-9)
 
 
 def test_receptive_fields_match_fact_sheet():

@@ -352,7 +352,7 @@ def _as_tuple(value: int | Sequence[int], n: int) -> tuple[int, ...]:
 
 def _average_pooling(module: nn.Module) -> nn.Module:
     """Average pooling over the same windows as a max-pooling module (else the module)."""
-    average = next((avg for pool, avg in _MAX_TO_AVG.items() if isinstance(module, pool)), None)
+    average = _MAX_TO_AVG.get(type(module))
     if average is None:
         return module
     n = int(average.__name__[-2])

@@ -10,12 +10,7 @@ works on 4-D ``(batch, filters, time, 1)`` tensors; here every layer after
 ``conv_spat`` works on 3-D ``(batch, filters, time)`` tensors (the same
 values without the trailing singleton axis), which lets PyTorch use its
 faster 1-D convolution kernels. ``conv_time`` keeps braindecode's
-``(batch, n_filters_time, time, n_chans)`` output. :class:`TimeConv`, the fused
-first block and :class:`TimeMaxPool` store their outputs time-major
-(channels-last, strides ``(time * filters, 1, filters)``): oneDNN's
-channels-last convolution kernels are about 1.5 times as fast on CPUs as its
-channels-first ones, and the layout passes through the nonlinearities and
-poolings without copies. Use ``reshape``, not ``view``, on these outputs.
+``(batch, n_filters_time, time, n_chans)`` output.
 
 Dense prediction: :func:`eegvis.dense.to_dense_prediction_model`; layer
 outputs and receptive fields of any network: :mod:`eegvis.layers`.
@@ -115,45 +110,7 @@ class TimeConv(nn.Conv2d):
     def forward(self, x: Tensor) -> Tensor:
         """Map ``(batch, in_channels, time)`` to ``(batch, out_channels, time_out)``."""
         weight = self.weight.squeeze(3)
-        return _conv_time(x, weight, self.bias, self.stride[0], self.dilation[0])
-
-
-def _conv_time(
-    x: Tensor, weight: Tensor, bias: Tensor | None, stride: int, dilation: int
-) -> Tensor:
-    """``F.conv1d(x, weight, bias, stride, 0, dilation)``, computed channels-last.
-
-    ``x`` (batch, in_channels, time) in any layout; the output (batch,
-    out_channels, time_out) is stored time-major (see the module docstring).
-    A time-major input is used without a copy.
-    """
-    x = x.unsqueeze(2).contiguous(memory_format=torch.channels_last)
-    weight = weight.unsqueeze(2).contiguous(memory_format=torch.channels_last)
-    return F.conv2d(x, weight, bias, (1, stride), 0, (1, dilation)).squeeze(2)
-
-
-class TimeMaxPool(nn.MaxPool1d):
-    """Max pooling over time of ``(batch, channels, time)`` input that keeps its memory layout.
-
-    The same windows and values as ``nn.MaxPool1d`` (without padding,
-    ``ceil_mode`` or indices, which fall back to it), computed as the
-    elementwise maximum of ``kernel_size`` strided slices, so a time-major
-    input (see the module docstring) stays time-major instead of being copied.
-    Gradients differ from ``nn.MaxPool1d`` only at exact ties within a window
-    (shared instead of given to the first maximum).
-    """
-
-    def forward(self, x: Tensor) -> Tensor:
-        """Map ``(batch, channels, time)`` to ``(batch, channels, time_out)``."""
-        geometry = (self.kernel_size, self.stride, self.dilation)
-        kernel, stride, dilation = (v if isinstance(v, int) else v[0] for v in geometry)
-        span = x.shape[-1] - dilation * (kernel - 1)  # samples where a window may start
-        if self.padding or self.ceil_mode or self.return_indices or span < 1:
-            return super().forward(x)
-        out = x[..., :span:stride]
-        for k in range(1, kernel):
-            out = torch.maximum(out, x[..., k * dilation : k * dilation + span : stride])
-        return out
+        return F.conv1d(x, weight, self.bias, self.stride[0], 0, self.dilation[0])
 
 
 class ChannelwiseTimeConv(nn.Conv2d):
@@ -454,7 +411,7 @@ class Deep4Net(SplitFirstLayerNet):
         random_state: int | None = None,
     ) -> None:
         super().__init__()
-        pools = {"max": TimeMaxPool, "mean": nn.AvgPool1d}
+        pools = {"max": nn.MaxPool1d, "mean": nn.AvgPool1d}
         for name, mode in (
             ("first_pool_mode", first_pool_mode),
             ("later_pool_mode", later_pool_mode),
@@ -515,7 +472,7 @@ def _fused_first_block(conv_time: ChannelwiseTimeConv, conv_spat: SpatialConv, x
     bias = torch.einsum("fgc,g->f", spat_weight, conv_time.bias)
     if conv_spat.bias is not None:
         bias = bias + conv_spat.bias
-    return _conv_time(x, weight, bias, conv_spat.stride[0], conv_time.dilation[0])
+    return F.conv1d(x, weight, bias, conv_spat.stride[0], 0, conv_time.dilation[0])
 
 
 def square(x: Tensor) -> Tensor:
@@ -585,7 +542,7 @@ class ShallowFBCSPNet(SplitFirstLayerNet):
         random_state: int | None = None,
     ) -> None:
         super().__init__()
-        pools = {"max": TimeMaxPool, "mean": nn.AvgPool1d}
+        pools = {"max": nn.MaxPool1d, "mean": nn.AvgPool1d}
         if pool_mode not in pools:
             raise ValueError(f"pool_mode must be 'max' or 'mean', got {pool_mode!r}.")
         self.n_chans, self.n_classes, self.n_times = n_chans, n_classes, n_times

@@ -20,17 +20,21 @@ Rows, all with the same inputs and iteration count:
   The last line compares the tutorial (braindecode's function and network) with the
   workflow (eegvis's function and network).
 
-For each model, the forward passes alone (unperturbed plus one per iteration, batch
-30, the batch size of every row unless ``--batch-size`` changes eegvis's) are timed
-too, so the time each implementation spends beyond them is shown.
+braindecode's rows run batches of 30 (the tutorial's); eegvis's run ``--batch-size``,
+by default 64, the workflow's (``perturbation.batch_size`` in the config schema). For
+each model, the forward passes alone (unperturbed plus one per iteration, batch 30)
+are timed too, so the time each implementation spends beyond them is shown. The load
+average is printed before and after: other processes on the machine slow every row,
+multithreaded ones most.
 
     python benchmarks/perturbation.py [--n-crops 300] [--iterations 3] [--device auto]
-                                      [--batch-size 30] [--repeats 1] [--threads N]
+                                      [--batch-size 64] [--repeats 1] [--threads N]
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import time
 
 import numpy as np
@@ -145,7 +149,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n-crops", type=int, default=300)
     parser.add_argument("--iterations", type=int, default=3)
-    parser.add_argument("--batch-size", type=int, default=30, help="eegvis batch size")
+    parser.add_argument(
+        "--batch-size", type=int, default=64, help="eegvis batch size (the workflow's default)"
+    )
     parser.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     parser.add_argument("--repeats", type=int, default=1, help="report the best of this many")
     parser.add_argument("--threads", type=int, help="torch CPU threads (default: torch's choice)")
@@ -167,7 +173,7 @@ def main() -> None:
     print(
         f"device {device}, torch {torch.__version__} ({torch.get_num_threads()} threads); "
         f"{args.n_crops} crops of {N_CHANS} x {N_TIMES}, {args.iterations} iterations; "
-        f"eegvis Deep4Net max |difference| {difference:.1e}"
+        f"eegvis Deep4Net max |difference| {difference:.1e}; load average {os.getloadavg()[0]:.2f}"
     )
 
     models = {
@@ -207,7 +213,8 @@ def main() -> None:
         totals[label] = braindecode_s, eegvis_s
     tutorial_s = totals["braindecode Deep4Net"][0]
     fastest_s = totals["eegvis Deep4Net, same weights"][1]
-    print(f"\nbraindecode tutorial setup / eegvis workflow setup: {tutorial_s / fastest_s:.1f}x")
+    print(f"\nload average {os.getloadavg()[0]:.2f}")
+    print(f"braindecode tutorial setup / eegvis workflow setup: {tutorial_s / fastest_s:.1f}x")
 
 
 if __name__ == "__main__":

@@ -56,6 +56,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from eegvis.folding import fold_batch_norm
 from eegvis.layers import evaluating
 from eegvis.reliability import split_half
 
@@ -163,8 +164,11 @@ def perturbation_correlations(
     Spearman–Brown correction, which estimates the reliability of the mean of
     all ``k`` iterations, the map returned. Both are recorded and logged.
 
-    The model runs in eval mode under ``torch.no_grad`` on the device of its
-    parameters; the training flags of all its modules are restored afterwards.
+    The model runs as a copy with its batch norms folded into the
+    convolutions before them (:func:`eegvis.folding.fold_batch_norm`: the
+    same network in eval mode, one layer less per block), in eval mode under
+    ``torch.no_grad`` on the device of its parameters; ``model`` itself is
+    not changed.
     The correlations are accumulated over batches from float64 sums (of ``a``,
     ``a**2``, ``p``, ``p**2`` and ``a * p`` for perturbation ``a`` and
     prediction change ``p``), so no array of size ``n_examples * n_chans *
@@ -276,6 +280,7 @@ def perturbation_correlations(
     generator = torch.Generator().manual_seed(seed)
     limit = max_iterations if auto else n_iterations
 
+    model = fold_batch_norm(model)
     with _inference(model, strip_log_softmax):
         start = time.perf_counter()
         original = torch.cat([_predict(model, X[b].to(device, dtype)) for b in batches])

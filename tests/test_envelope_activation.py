@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pytest
 import scipy.signal
@@ -147,3 +149,27 @@ def test_wrong_filtered_shape_is_rejected(model, trials, geometry):
     X, filtered = trials
     with pytest.raises(ValueError, match="filtered must have shape"):
         envelope_activation_statistics({"": model}, X, filtered[:, :3], geometry, LENGTH)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_envelope_stage_on_cuda_matches_the_cpu(model, trials, geometry):
+    X, filtered = trials
+    on_cpu = envelope_activation_statistics({"": model}, X, filtered, geometry, LENGTH)
+    on_gpu = envelope_activation_statistics(
+        {"": copy.deepcopy(model).cuda()}, X, filtered, geometry, LENGTH
+    )
+    for layer in LAYERS:
+        np.testing.assert_allclose(
+            on_gpu[layer].correlation(), on_cpu[layer].correlation(), atol=1e-5
+        )
+
+
+def test_two_networks_share_one_accumulator_per_layer(model, trials, geometry):
+    X, filtered = trials
+    alone = envelope_activation_statistics({"a": model}, X, filtered, geometry, LENGTH)
+    both = envelope_activation_statistics({"a": model, "b": model}, X, filtered, geometry, LENGTH)
+    for layer in LAYERS:
+        r = both[layer].correlation()
+        n_units = r.shape[1] // 2
+        np.testing.assert_allclose(r[:, :n_units], r[:, n_units:], atol=1e-12)
+        np.testing.assert_allclose(r[:, :n_units], alone[layer].correlation(), atol=1e-12)

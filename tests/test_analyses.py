@@ -128,6 +128,17 @@ def test_maps_save_read_and_tabulate(tmp_path, gradient):
     assert gradient["n_crops"].values.tolist() == [16, 16, 16]  # crops at 0 and 50 per trial
 
 
+def test_compressed_tables_read_back_and_have_the_same_bytes_each_time(tmp_path, gradient):
+    first, second, plain = tmp_path / "a.csv.gz", tmp_path / "b" / "a.csv.gz", tmp_path / "a.csv"
+    for path in (first, second, plain):
+        gradient.eegvis.write_table(path, name="gradient")
+    assert first.read_bytes() == second.read_bytes()
+    assert first.read_bytes()[:2] == b"\x1f\x8b"  # gzip
+    pd.testing.assert_frame_equal(
+        pd.read_csv(first, keep_default_na=False), pd.read_csv(plain, keep_default_na=False)
+    )
+
+
 def test_band_means_and_cross_subject_tests(gradient):
     mu = gradient.eegvis.band_means(BANDS)
     freqs = gradient["frequency"].values

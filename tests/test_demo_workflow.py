@@ -174,7 +174,7 @@ def test_perturbation_map_of_trained_network_shows_planted_effect(demo, planted)
     assert channels[int(np.abs(trained[:, left]).argmax())] in planted_sites(planted)
     assert np.abs(maps["untrained"]).max() < np.abs(trained[[c3, c4]]).min()
     table = pd.read_csv(
-        demo / "perturbation" / "trained.csv", dtype={"subject": str}, keep_default_na=False
+        demo / "perturbation" / "trained.csv.gz", dtype={"subject": str}, keep_default_na=False
     )
     assert list(table.columns) == [
         "subject",

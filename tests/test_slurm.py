@@ -386,8 +386,8 @@ def test_slurm_results_equal_the_local_run(runs):
     for table in (
         "envelope_activation/correlations.csv",
         "envelope_class/correlations.csv",
-        "perturbation/trained.csv",
-        "perturbation/untrained.csv",
+        "perturbation/trained.csv.gz",
+        "perturbation/untrained.csv.gz",
     ):
         ours, theirs = pd.read_csv(slurm / table), pd.read_csv(local / table)
         pd.testing.assert_frame_equal(ours, theirs, check_exact=True, obj=table)

@@ -26,6 +26,8 @@ The ``eegvis`` accessor adds what a notebook needs::
 
 from __future__ import annotations
 
+import gzip
+import io
 import os
 from collections.abc import Mapping, Sequence
 
@@ -188,12 +190,23 @@ class MapsAccessor:
         Parameters
         ----------
         path : path-like
-            Output ``.csv`` file.
+            Output ``.csv`` file, or ``.csv.gz`` for a gzip-compressed one
+            (level 1, no time stamp: the same table gives the same bytes).
         name : str
             Name of the value column.
         """
+        table = self.to_table(name=name)
         with atomic_output(path) as tmp_path:
-            self.to_table(name=name).to_csv(tmp_path, index=False)
+            if not str(path).endswith(".gz"):
+                table.to_csv(tmp_path, index=False)
+                return
+            # No file name or time in the gzip header: the bytes depend on the table only.
+            with (
+                open(tmp_path, "wb") as raw,
+                gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=1, mtime=0) as out,
+                io.TextIOWrapper(out, encoding="utf-8", newline="") as text,
+            ):
+                table.to_csv(text, index=False)
 
     def band_means(self, bands: Mapping[str, tuple[float, float]]) -> xr.Dataset:
         """Average a spectral map (dimension ``frequency``) over frequency bands.

@@ -8,7 +8,7 @@ rule gradient:
         summaries=subject_files("all", ".json"),
     output:
         maps=f"{RESULTS}/gradient/{{model}}.nc",
-        table=f"{RESULTS}/gradient/{{model}}.csv",
+        table=f"{RESULTS}/gradient/{{model}}.csv.gz",
     log:
         f"{LOGS}/gradient/{{model}}.log",
     benchmark:

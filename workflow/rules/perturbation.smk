@@ -8,7 +8,7 @@ rule perturbation:
         summaries=subject_files("all", ".json"),
     output:
         maps=f"{RESULTS}/perturbation/{{model}}.nc",
-        table=f"{RESULTS}/perturbation/{{model}}.csv",
+        table=f"{RESULTS}/perturbation/{{model}}.csv.gz",
     log:
         f"{LOGS}/perturbation/{{model}}.log",
     benchmark:

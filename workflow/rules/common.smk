@@ -189,7 +189,7 @@ def final_outputs():
         f"{RESULTS}/envelope_class/correlations.csv",
         *expand(f"{RESULTS}/figures/envelope_activation.{{ext}}", ext=["png", "pdf"]),
         *expand(f"{RESULTS}/figures/envelope_class.{{ext}}", ext=["png", "pdf"]),
-        *expand(f"{RESULTS}/{{analysis}}/{{model}}.csv", analysis=SPECTRAL, model=MODELS),
+        *expand(f"{RESULTS}/{{analysis}}/{{model}}.csv.gz", analysis=SPECTRAL, model=MODELS),
         *expand(
             f"{RESULTS}/figures/{{analysis}}_spectrum.{{ext}}",
             analysis=SPECTRAL,

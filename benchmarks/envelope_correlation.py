@@ -55,6 +55,7 @@ from eegvis.devices import resolve_device
 from eegvis.envelope_activation import (
     _envelope_sums,
     _field_envelopes,
+    _output_runs,
     _pooled_units,
     kept_outputs,
 )
@@ -99,16 +100,16 @@ def ours(
     # The layer is dense: output j of a window sees its input samples [j, j + rf).
     n_out = window - rf + 1
     geometry = LayerGeometry(rf, 1, 0, n_out, slice(0, n_out), 2)
-    kept = kept_outputs(starts, geometry)
+    runs = _output_runs(kept_outputs(starts, geometry))
     per_band = torch.from_numpy(np.moveaxis(filtered, 2, 0)).float()  # as the workflow stores it
     sums = _envelope_sums(per_band.numpy(), slice(None), starts, window, device)
-    envelopes = _field_envelopes(sums, len(starts), geometry, kept)
+    envelopes = _field_envelopes(sums, len(starts), geometry, runs)
     synchronize(device)
     times["envelopes"] = time.perf_counter() - start
 
     start = time.perf_counter()
     acc = StreamingCorrelation(envelopes.shape[1], activations.shape[1], device)
-    acc.update(envelopes, _pooled_units([activations], len(starts), kept))
+    acc.update(envelopes, _pooled_units([activations], len(starts), runs))
     r = acc.correlation()
     synchronize(device)
     times["correlation"] = time.perf_counter() - start

@@ -175,7 +175,7 @@ def _envelope_sums(
 
 
 def _field_envelopes(
-    sums: torch.Tensor, n_windows: int, geometry: LayerGeometry, kept: KeptOutputs
+    sums: torch.Tensor, n_windows: int, geometry: LayerGeometry, runs: list[tuple[int, slice]]
 ) -> torch.Tensor:
     """Envelopes averaged over a layer's fields, joined and pooled: (n_samples, n_features).
 
@@ -186,10 +186,10 @@ def _field_envelopes(
     n_features, length = math.prod(sums.shape[1:-1]), sums.shape[-1]
     grouped = sums.reshape(-1, n_windows, n_features, length)
     n_trials = grouped.shape[0]
-    pooled = sums.new_empty(n_features, n_trials, len(kept.window))
+    pooled = sums.new_empty(n_features, n_trials, _n_kept(runs))
     starts, field, stride = geometry.starts(), geometry.field, geometry.stride
     position = 0
-    for window, outputs in _output_runs(kept):
+    for window, outputs in runs:
         first = int(starts[outputs.start])
         stop = int(starts[outputs.stop - 1]) + 1
         count = outputs.stop - outputs.start
@@ -202,7 +202,9 @@ def _field_envelopes(
     return pooled.div_(field).reshape(n_features, -1).T
 
 
-def _pooled_units(outputs: list[torch.Tensor], n_windows: int, kept: KeptOutputs) -> torch.Tensor:
+def _pooled_units(
+    outputs: list[torch.Tensor], n_windows: int, runs: list[tuple[int, slice]]
+) -> torch.Tensor:
     """Several networks' layer outputs joined and pooled side by side: (n_samples, n_units).
 
     Equals ``torch.cat([pool_samples(join_windows(output.double(), ...)) ...], dim=1)``,
@@ -211,18 +213,22 @@ def _pooled_units(outputs: list[torch.Tensor], n_windows: int, kept: KeptOutputs
     units = [output.shape[1] for output in outputs]
     first = outputs[0]
     n_trials = first.shape[0] // n_windows
-    pooled = first.new_empty(sum(units), n_trials, len(kept.window), dtype=torch.float64)
+    pooled = first.new_empty(sum(units), n_trials, _n_kept(runs), dtype=torch.float64)
     row = 0
     for output, n_units in zip(outputs, units, strict=True):
         grouped = output.reshape(n_trials, n_windows, n_units, -1)
         position = 0
-        for window, selected in _output_runs(kept):
+        for window, selected in runs:
             count = selected.stop - selected.start
             target = pooled[row : row + n_units, :, position : position + count]
             target.copy_(grouped[:, window, :, selected].transpose(0, 1))
             position += count
         row += n_units
     return pooled.reshape(sum(units), -1).T
+
+
+def _n_kept(runs: list[tuple[int, slice]]) -> int:
+    return sum(outputs.stop - outputs.start for _, outputs in runs)
 
 
 def _common_device(models: Mapping[str, nn.Module]) -> tuple[torch.device, torch.dtype]:
@@ -290,7 +296,7 @@ def envelope_activation_statistics(
     device, dtype = _common_device(models)
     layers = {name: shape for name, shape in geometry.items() if name != OUTPUT}
     starts = window_starts(X.shape[-1], input_length, geometry[OUTPUT])
-    kept = {layer: kept_outputs(starts, shape) for layer, shape in layers.items()}
+    runs = {layer: _output_runs(kept_outputs(starts, shape)) for layer, shape in layers.items()}
     n_features = filtered.shape[0] * filtered.shape[2]
     statistics: dict[str, StreamingCorrelation] = {}
     for begin in range(0, len(X), batch_size):
@@ -300,10 +306,10 @@ def envelope_activation_statistics(
         sums = _envelope_sums(filtered, trials, starts, input_length, device)
         for layer, shape in layers.items():
             _check_unit_counts(models, [output[layer].shape[1] for output in outputs], layer)
-            units = _pooled_units([output[layer] for output in outputs], len(starts), kept[layer])
+            units = _pooled_units([output[layer] for output in outputs], len(starts), runs[layer])
             if layer not in statistics:
                 statistics[layer] = StreamingCorrelation(n_features, units.shape[1], device=device)
-            statistics[layer].update(_field_envelopes(sums, len(starts), shape, kept[layer]), units)
+            statistics[layer].update(_field_envelopes(sums, len(starts), shape, runs[layer]), units)
     return statistics
 
 
@@ -343,12 +349,12 @@ def envelope_class_statistics(
     """
     n_bands, n_trials, n_chans, n_times = filtered.shape
     starts = window_starts(n_times, input_length, prediction)
-    kept = kept_outputs(starts, prediction)
+    runs = _output_runs(kept_outputs(starts, prediction))
     statistics = StreamingCorrelation(n_chans * n_bands, n_classes, device=device)
     for begin in range(0, n_trials, batch_size):
         trials = slice(begin, begin + batch_size)
         sums = _envelope_sums(filtered, trials, starts, input_length, statistics.device)
-        envelopes = _field_envelopes(sums, len(starts), prediction, kept)
+        envelopes = _field_envelopes(sums, len(starts), prediction, runs)
         labels_batch = labels[trials]
         classes = one_hot_series(labels_batch, n_classes, len(envelopes) // len(labels_batch))
         statistics.update(envelopes, pool_samples(torch.from_numpy(classes)))

@@ -462,16 +462,52 @@ class Deep4Net(SplitFirstLayerNet):
             _initialise(self)
 
 
-def _fused_first_block(conv_time: ChannelwiseTimeConv, conv_spat: SpatialConv, x: Tensor) -> Tensor:
-    """Apply ``conv_spat(conv_time(x))`` as one convolution over channels and time."""
-    if x.ndim != 3:
-        raise ValueError(f"expected input of shape (batch, n_chans, time), got {tuple(x.shape)}")
+def fused_first_block(conv_time: ChannelwiseTimeConv, conv_spat: SpatialConv) -> TimeConv:
+    """Return one :class:`TimeConv` computing ``conv_spat(conv_time(x))``.
+
+    The two convolutions are one linear map; its weight is the product of
+    theirs, so the result equals the two applied in turn up to float rounding.
+
+    Parameters
+    ----------
+    conv_time : ChannelwiseTimeConv
+        The temporal filters.
+    conv_spat : SpatialConv
+        The spatial filters that follow them.
+
+    Returns
+    -------
+    TimeConv
+        From ``n_chans`` to ``conv_spat.out_channels`` feature maps, with
+        ``conv_spat``'s stride and ``conv_time``'s dilation, on their device
+        and in their dtype; its parameters do not require gradients.
+    """
+    weight, bias = _fused_weights(conv_time, conv_spat)
+    n_filters, n_chans, kernel_length = weight.shape
+    with torch.device("meta"):  # no initialisation drawn from torch's generator
+        fused = TimeConv(n_chans, n_filters, kernel_length, conv_spat.stride[0])
+    fused.dilation = (conv_time.dilation[0], 1)
+    fused.weight = nn.Parameter(weight.detach().unsqueeze(3), requires_grad=False)
+    fused.bias = nn.Parameter(bias.detach(), requires_grad=False)
+    return fused
+
+
+def _fused_weights(conv_time: ChannelwiseTimeConv, conv_spat: SpatialConv) -> tuple[Tensor, Tensor]:
+    """Weight ``(n_filters_spat, n_chans, kernel)`` and bias of ``conv_spat(conv_time(.))``."""
     time_weight = conv_time.weight[:, 0, :, 0]  # (n_filters_time, kernel)
     spat_weight = conv_spat.weight[:, :, 0, :]  # (n_filters_spat, n_filters_time, n_chans)
     weight = torch.einsum("fgc,gk->fck", spat_weight, time_weight)
     bias = torch.einsum("fgc,g->f", spat_weight, conv_time.bias)
     if conv_spat.bias is not None:
         bias = bias + conv_spat.bias
+    return weight, bias
+
+
+def _fused_first_block(conv_time: ChannelwiseTimeConv, conv_spat: SpatialConv, x: Tensor) -> Tensor:
+    """Apply ``conv_spat(conv_time(x))`` as one convolution over channels and time."""
+    if x.ndim != 3:
+        raise ValueError(f"expected input of shape (batch, n_chans, time), got {tuple(x.shape)}")
+    weight, bias = _fused_weights(conv_time, conv_spat)
     return F.conv1d(x, weight, bias, conv_spat.stride[0], 0, conv_time.dilation[0])
 
 

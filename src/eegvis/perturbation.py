@@ -56,7 +56,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from eegvis.folding import fold_batch_norm
+from eegvis.inference import inference_copy
 from eegvis.layers import evaluating
 from eegvis.reliability import split_half
 
@@ -164,9 +164,9 @@ def perturbation_correlations(
     Spearman–Brown correction, which estimates the reliability of the mean of
     all ``k`` iterations, the map returned. Both are recorded and logged.
 
-    The model runs as a copy with its batch norms folded into the
-    convolutions before them (:func:`eegvis.folding.fold_batch_norm`: the
-    same network in eval mode, one layer less per block), in eval mode under
+    The model runs as its inference copy (:func:`eegvis.inference.inference_copy`:
+    the same network in eval mode with batch norms folded into the
+    convolutions, and on a CPU time-major convolutions), under
     ``torch.no_grad`` on the device of its parameters; ``model`` itself is
     not changed.
     The correlations are accumulated over batches from float64 sums (of ``a``,
@@ -280,7 +280,7 @@ def perturbation_correlations(
     generator = torch.Generator().manual_seed(seed)
     limit = max_iterations if auto else n_iterations
 
-    model = fold_batch_norm(model)
+    model = inference_copy(model)
     with _inference(model, strip_log_softmax):
         start = time.perf_counter()
         original = torch.cat([_predict(model, X[b].to(device, dtype)) for b in batches])
@@ -600,14 +600,13 @@ def _draw_noise(
 
     One draw per example keeps the stream independent of how examples are batched.
     """
+    noise = torch.empty(n_examples, n_rows, n_freqs)
+    draw = torch.rand if perturbation == "phase" else torch.randn
+    for example in noise:
+        draw(n_rows, n_freqs, generator=generator, out=example)
     if perturbation == "phase":
-        draws = [
-            (2 * torch.rand(n_rows, n_freqs, generator=generator) - 1) * math.pi
-            for _ in range(n_examples)
-        ]
-    else:
-        draws = [torch.randn(n_rows, n_freqs, generator=generator) for _ in range(n_examples)]
-    return torch.stack(draws)
+        noise.mul_(2).sub_(1).mul_(math.pi)
+    return noise
 
 
 def _perturb(
@@ -637,15 +636,17 @@ def _perturb(
     spectrum = torch.fft.rfft(x)
     if perturbation == "additive":
         amplitude = spectrum.abs()
-        values = (amplitude + noise_std * noise).clamp_min(0) - amplitude
-        # values * exp(i * phase), with phase 0 where the amplitude is 0 (as numpy.angle);
-        # real arithmetic only, which is several times faster than complex torch.where.
+        values = torch.add(amplitude, noise, alpha=noise_std).clamp_min_(0).sub_(amplitude)
+        # values * exp(i * phase), with phase 0 where the amplitude is 0 (as numpy.angle),
+        # in place on the fresh spectrum and with real arithmetic only (several times
+        # faster than complex torch.where or a complex product).
         is_zero = amplitude == 0
-        change = spectrum * (values / amplitude.masked_fill(is_zero, 1))
+        ratio = values / amplitude.masked_fill_(is_zero, 1)
+        change = torch.view_as_complex(torch.view_as_real(spectrum).mul_(ratio.unsqueeze(-1)))
         change.real.add_(values * is_zero)
     elif perturbation == "multiplicative":
-        values = (1 + noise_std * noise).clamp_min(0) - 1
-        change = values * spectrum
+        values = noise.mul(noise_std).add_(1).clamp_min_(0).sub_(1)
+        change = torch.view_as_complex(torch.view_as_real(spectrum).mul_(values.unsqueeze(-1)))
     else:
         values = noise.abs()
         change = spectrum * (torch.polar(torch.ones_like(noise), noise) - 1)
@@ -654,7 +655,7 @@ def _perturb(
     change[..., 0].imag.zero_()
     if n_times % 2 == 0:
         change[..., -1].imag.zero_()
-    return values, x + torch.fft.irfft(change, n=n_times)
+    return values, torch.fft.irfft(change, n=n_times).add_(x)
 
 
 class _CorrelationSums:

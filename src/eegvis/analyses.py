@@ -46,6 +46,7 @@ from eegvis.gradients import amplitude_gradients, class_amplitude_difference
 from eegvis.layers import LayerGeometry, default_layers, receptive_fields
 from eegvis.maps import band_coords, channel_coords, subject_coords
 from eegvis.perturbation import Perturbation, perturbation_correlations
+from eegvis.spill import spilled_rows
 from eegvis.subjects import SubjectTrials
 
 logger = logging.getLogger(__name__)
@@ -510,6 +511,12 @@ def perturbation_subjects(
 ) -> xr.Dataset:
     """Amplitude-perturbation maps of ``subjects`` (see :func:`perturbation_maps`).
 
+    Every iteration perturbs the crops of all subjects. They are collected one
+    subject at a time in a temporary file in ``$TMPDIR`` and read back
+    memory-mapped (:func:`eegvis.spill.spilled_rows`), so memory does not grow
+    with the number of subjects; the file (4 bytes per crop sample and
+    channel in float32) is deleted at the end.
+
     Parameters
     ----------
     pooled : {"all", "train", "valid"}
@@ -525,34 +532,40 @@ def perturbation_subjects(
     """
     length = _input_length(model, input_length)
     prediction = receptive_fields(model, len(info.ch_names), length, [OUTPUT])[OUTPUT]
-    crops, groups, done = [], [], []
-    for trials in subjects:
-        crops.append(_crops(trials.X, length, prediction))
-        groups.append(np.full(len(crops[-1]), trials.subject))
-        done.append((trials.subject, trials.split))
-    if not crops:
-        raise ValueError("no subject with trials for the perturbation maps")
-    splits = dict(done)
-    groups = np.concatenate(groups)
-    in_pool = np.ones(len(groups), bool)
-    if pooled != "all":
-        in_pool = np.array([splits[g] == pooled for g in groups])
-    logger.info("%d crops of %d samples from %d subjects", len(groups), length, len(done))
-    result = perturbation_correlations(
-        model,
-        np.concatenate(crops),
-        info["sfreq"],
-        groups=groups,
-        pooled=in_pool,
-        n_iterations=n_iterations,
-        target_reliability=target_reliability,
-        max_iterations=max_iterations,
-        reliability_band=reliability_band,
-        perturbation=perturbation,
-        batch_size=batch_size,
-        seed=seed,
-        strip_log_softmax=strip_log_softmax,
-    )
+    subject_groups, done = [], []
+
+    def subject_crops() -> Iterator[np.ndarray]:
+        for trials in subjects:
+            crops = _crops(trials.X, length, prediction)
+            subject_groups.append(np.full(len(crops), trials.subject))
+            done.append((trials.subject, trials.split))
+            logger.info("Subject %d: %d crops", trials.subject, len(crops))
+            yield crops
+
+    with spilled_rows(subject_crops()) as X:
+        if not done:
+            raise ValueError("no subject with trials for the perturbation maps")
+        splits = dict(done)
+        groups = np.concatenate(subject_groups)
+        in_pool = np.ones(len(groups), bool)
+        if pooled != "all":
+            in_pool = np.array([splits[g] == pooled for g in groups])
+        logger.info("%d crops of %d samples from %d subjects", len(groups), length, len(done))
+        result = perturbation_correlations(
+            model,
+            X,
+            info["sfreq"],
+            groups=groups,
+            pooled=in_pool,
+            n_iterations=n_iterations,
+            target_reliability=target_reliability,
+            max_iterations=max_iterations,
+            reliability_band=reliability_band,
+            perturbation=perturbation,
+            batch_size=batch_size,
+            seed=seed,
+            strip_log_softmax=strip_log_softmax,
+        )
     phase = result.correlations.shape[0] != len(info.ch_names)  # one row for all channels
     dims = ("subject", "channel", "frequency", "class")
     data = {

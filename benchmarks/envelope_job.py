@@ -13,7 +13,8 @@ envelope-activation correlations of both networks:
 - eegvis (this tree): the one ``envelope_activation`` job of the workflow,
   ``eegvis.analyses.envelope_activation_networks`` over
   ``eegvis.bandpassing.bandpassed_subjects`` (band-pass in a background thread,
-  envelopes in torch, shared by both networks).
+  envelopes in torch, shared by both networks), with ``--threads`` bands
+  band-passed at a time, as the workflow's job does with its threads.
 
 Only the work is timed (not Python start-up or imports). The largest difference
 between the two sides' correlations is printed; the target is 1e-6.
@@ -136,7 +137,7 @@ def run_reference(tree: Path, inputs: dict, threads: int, folder: str) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def run_eegvis(inputs: dict, device: torch.device) -> tuple[float, dict]:
+def run_eegvis(inputs: dict, device: torch.device, bandpass_jobs: int) -> tuple[float, dict]:
     started = time.perf_counter()
     models = {name: load_model(path, device)[0] for name, path in inputs["models"].items()}
     metadata = load_model(inputs["models"]["trained"])[1]
@@ -148,6 +149,7 @@ def run_eegvis(inputs: dict, device: torch.device) -> tuple[float, dict]:
         inputs["runs"],
         inputs["window"],
         list(inputs["bands"].values()),
+        n_jobs=bandpass_jobs,
     )
     maps = envelope_activation_networks(
         models,
@@ -171,7 +173,7 @@ def main() -> None:
     )
     with tempfile.TemporaryDirectory() as folder:
         reference = run_reference(args.reference_tree, inputs, args.threads, folder)
-        ours, maps = run_eegvis(inputs, device)
+        ours, maps = run_eegvis(inputs, device, args.threads)
         difference = max(
             float(np.nanmax(np.abs(maps[name][f"units_{layer}"].values - expected)))
             for name in NETWORKS

@@ -27,6 +27,7 @@ subjects = bandpassed_subjects(
     params.epochs,
     list(params.bands.values()),
     params.splits,
+    n_jobs=snakemake.threads,
 )
 maps = envelope_activation_networks(
     {name: model for name, (model, _) in loaded.items()},

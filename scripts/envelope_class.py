@@ -1,6 +1,7 @@
 """Correlate band envelopes (over the network's prediction fields) with the class labels."""
 
 import mne
+import torch
 
 from eegvis.analyses import envelope_class_subjects
 from eegvis.bandpassing import bandpassed_subjects
@@ -10,6 +11,7 @@ from eegvis.logs import log_to_file
 from eegvis.model_io import load_model
 
 log = log_to_file(snakemake.log[0])
+torch.set_num_threads(snakemake.threads)
 params = snakemake.params
 model, metadata = load_model(snakemake.input.model)
 info = mne.io.read_info(snakemake.input.epochs[0], verbose="error")
@@ -24,6 +26,7 @@ subjects = bandpassed_subjects(
     params.epochs,
     list(params.bands.values()),
     params.splits,
+    n_jobs=snakemake.threads,
 )
 maps = envelope_class_subjects(
     subjects, info, params.bands, metadata["classes"], prediction, length

@@ -120,3 +120,13 @@ def test_one_epoching_per_run_cuts_every_band_as_mne_would(eegbci_dir):
             per_band.append(epoch_run(band_raw, CLASSES, TMIN, TMAX, run)[0].get_data() * 1e6)
         expected.append(np.stack(per_band))
     np.testing.assert_array_equal(filtered, np.concatenate(expected, axis=1).astype(np.float32))
+
+
+def test_bands_filtered_in_threads_give_the_same_trials(eegbci_dir):
+    paths = run_paths(eegbci_dir, 4)
+    one = bandpassed_trials(paths, RUNS, CLASSES, TMIN, TMAX, SFREQ, BANDS)
+    three = bandpassed_trials(paths, RUNS, CLASSES, TMIN, TMAX, SFREQ, BANDS, n_jobs=3)
+    assert one.dtype == three.dtype == np.float32
+    np.testing.assert_array_equal(three, one)
+    with pytest.raises(ValueError, match="n_jobs must be at least 1, got 0"):
+        bandpassed_trials(paths, RUNS, CLASSES, TMIN, TMAX, SFREQ, BANDS, n_jobs=0)

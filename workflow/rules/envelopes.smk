@@ -50,6 +50,7 @@ rule envelope_class:
         f"{BENCHMARKS}/envelope_class.tsv"
     conda:
         "../../envs/eegvis.yaml"
+    threads: 2
     resources:
         mem_mb=4000,
         runtime=60,

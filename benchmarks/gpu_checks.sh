@@ -8,7 +8,8 @@
 #     H100/H200), and the largest GPU - CPU difference of a perturbation map;
 #   - the envelope job's work for 109 subjects x 22 bands x 5 layers x 2 networks
 #     (target: < 2 min), the CPU as reference, and the largest GPU - CPU difference
-#     of the correlations.
+#     of the correlations;
+#   - amplitude-gradient maps on the GPU against the CPU (time and largest difference).
 #
 # The machine has no network. Its python3 has torch, NumPy, SciPy, pandas, xarray,
 # h5py, PyYAML, Hypothesis and pytest, but not MNE, h5netcdf or braindecode 0.4.85:
@@ -53,6 +54,10 @@ fi
     echo "== perturbation: $CROPS crops, 12 iterations"
     "$PYTHON" benchmarks/perturbation.py --device "$DEVICE" --n-crops "$CROPS" \
         --iterations 12 --workflow-only --repeats 2
+    if [ "$DEVICE" != cpu ]; then
+        echo "== amplitude gradients, GPU against CPU"
+        "$PYTHON" benchmarks/gradients.py --device "$DEVICE" --n-crops 1000 --repeats 2
+    fi
     echo "== envelope job: $SUBJECTS subjects, the paper's 22 bands"
     "$PYTHON" benchmarks/envelope_scale.py --device "$DEVICE" --subjects "$SUBJECTS" \
         --bands paper --threads "$THREADS" --reference-subjects 2

@@ -28,6 +28,10 @@ largest absolute difference to eegvis's map is printed.
 
     python benchmarks/gradients.py [--n-crops 300] [--batch-size 64] [--threads N]
                                    [--repeats 1] [--braindecode081 .oracle/braindecode-0.8.1-py311]
+                                   [--device cpu|cuda|auto]
+
+With a GPU as ``--device``, eegvis runs there and on the CPU instead (no
+braindecode): both times and the largest difference of the maps are printed.
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ import torch
 
 from eegvis.analyses import gradient_subjects
 from eegvis.dense import to_dense_prediction_model
+from eegvis.devices import resolve_device
 from eegvis.gradients import amplitude_gradients
 from eegvis.models import SEED_000_OPTIONS, Deep4Net
 from eegvis.subjects import SubjectTrials
@@ -147,6 +152,39 @@ def braindecode_map(gradients: np.ndarray, batch_size: int) -> np.ndarray:
     return (gradients * scale[None, :, None, None]).mean(axis=1).transpose(1, 2, 0)
 
 
+def compare_with_cpu(
+    model: torch.nn.Module,
+    trials: SubjectTrials,
+    info: mne.Info,
+    batch_size: int,
+    repeats: int,
+    device: torch.device,
+) -> None:
+    """Time ``gradient_subjects`` on ``device`` and on the CPU; print both and the difference."""
+    seconds, maps = {}, {}
+    for where in (device, torch.device("cpu")):
+        model.to(where)
+
+        def call(where: torch.device = where):
+            result = gradient_subjects(
+                model, [trials], info, ["a", "b"], input_length=N_TIMES, batch_size=batch_size
+            )
+            if where.type == "cuda":
+                torch.cuda.synchronize(where)
+            return result
+
+        call()  # CUDA start-up and kernel selection are not timed
+        seconds[where.type], maps[where.type] = timed(call, repeats)
+        print(f"  eegvis gradient_subjects on {where}: {seconds[where.type]:8.2f} s")
+    difference = np.abs(maps[device.type]["gradient"].values - maps["cpu"]["gradient"].values)
+    largest = np.abs(maps["cpu"]["gradient"].values).max()
+    print(
+        f"  max |gradient_{device.type} - gradient_cpu| {difference.max():.1e} "
+        f"(largest {largest:.1e})"
+    )
+    print(f"cpu / {device.type}: {seconds['cpu'] / seconds[device.type]:.1f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n-crops", type=int, default=300)
@@ -160,6 +198,11 @@ def main() -> None:
         default=ORACLE_DIR,
         help="folder holding braindecode 0.8.1 (installed there if missing)",
     )
+    parser.add_argument(
+        "--device",
+        default="cpu",
+        help="a GPU (cuda, auto): time eegvis there against the CPU instead of braindecode",
+    )
     parser.add_argument("--braindecode-side", nargs=2, type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.threads:
@@ -172,11 +215,15 @@ def main() -> None:
     X = pink_noise_crops(args.n_crops)
     info = mne.create_info([f"EEG{i:03d}" for i in range(N_CHANS)], SFREQ, "eeg")
     trials = SubjectTrials(1, X, np.arange(len(X)) % 2)
+    device = resolve_device(args.device)
     print(
-        f"device cpu, torch {torch.__version__} ({torch.get_num_threads()} threads); "
+        f"device {device}, torch {torch.__version__} ({torch.get_num_threads()} threads); "
         f"{args.n_crops} crops of {N_CHANS} x {N_TIMES}, batch size {args.batch_size}; "
         f"load average {os.getloadavg()[0]:.2f}"
     )
+    if device.type != "cpu":
+        compare_with_cpu(model, trials, info, args.batch_size, args.repeats, device)
+        return
     workflow_s, maps = timed(
         lambda: gradient_subjects(
             model, [trials], info, ["a", "b"], input_length=N_TIMES, batch_size=args.batch_size

@@ -17,7 +17,8 @@ import torch
 from torch import nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
-_CONVOLUTIONS = (nn.Conv1d, nn.Conv2d, nn.Conv3d)
+#: The convolution types whose following batch norm is folded into them.
+CONVOLUTIONS = (nn.Conv1d, nn.Conv2d, nn.Conv3d)
 
 
 def fold_batch_norm(model: nn.Module) -> nn.Module:
@@ -56,7 +57,7 @@ def _fold_children(sequence: nn.Sequential) -> None:
     """Fold every (convolution, batch norm) pair of consecutive children of ``sequence``."""
     for (_, conv), (name, norm) in pairwise(list(sequence.named_children())):
         if (
-            isinstance(conv, _CONVOLUTIONS)
+            isinstance(conv, CONVOLUTIONS)
             and isinstance(norm, _BatchNorm)
             and norm.track_running_stats
             and norm.num_features == conv.out_channels

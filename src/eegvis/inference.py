@@ -30,10 +30,8 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from eegvis.folding import fold_batch_norm
+from eegvis.folding import CONVOLUTIONS, fold_batch_norm
 from eegvis.models import Expression, SplitFirstLayerNet, TimeConv, fused_first_block
-
-_CONVOLUTIONS = (nn.Conv1d, nn.Conv2d, nn.Conv3d)
 
 
 class ChannelsLastConv1d(nn.Module):
@@ -206,7 +204,7 @@ def _channels_last_children(sequence: nn.Sequential) -> None:
         elif after_convolution and _is_elu(child):
             setattr(sequence, name, nn.ELU(getattr(child, "alpha", 1.0), inplace=True))
         if not isinstance(child, nn.Identity):
-            after_convolution = isinstance(replacement, (ChannelsLastConv1d, *_CONVOLUTIONS))
+            after_convolution = isinstance(replacement, (ChannelsLastConv1d, *CONVOLUTIONS))
 
 
 def _channels_last(module: nn.Module) -> nn.Module:

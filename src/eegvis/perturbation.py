@@ -642,11 +642,11 @@ def _perturb(
         # faster than complex torch.where or a complex product).
         is_zero = amplitude == 0
         ratio = values / amplitude.masked_fill_(is_zero, 1)
-        change = torch.view_as_complex(torch.view_as_real(spectrum).mul_(ratio.unsqueeze(-1)))
+        change = _scaled_in_place(spectrum, ratio)
         change.real.add_(values * is_zero)
     elif perturbation == "multiplicative":
         values = noise.mul(noise_std).add_(1).clamp_min_(0).sub_(1)
-        change = torch.view_as_complex(torch.view_as_real(spectrum).mul_(values.unsqueeze(-1)))
+        change = _scaled_in_place(spectrum, values)
     else:
         values = noise.abs()
         change = spectrum * (torch.polar(torch.ones_like(noise), noise) - 1)
@@ -656,6 +656,12 @@ def _perturb(
     if n_times % 2 == 0:
         change[..., -1].imag.zero_()
     return values, torch.fft.irfft(change, n=n_times).add_(x)
+
+
+def _scaled_in_place(spectrum: torch.Tensor, factor: torch.Tensor) -> torch.Tensor:
+    """Multiply a complex ``spectrum`` by a real ``factor`` of its shape, in place; return it."""
+    torch.view_as_real(spectrum).mul_(factor.unsqueeze(-1))
+    return spectrum
 
 
 class _CorrelationSums:

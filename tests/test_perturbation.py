@@ -243,7 +243,7 @@ def test_matches_braindecode_with_shared_noise(trained_deep4, perturbation):
     )
     expected_rows = 1 if perturbation == "phase" else 16
     assert ours.shape == reference.shape == (expected_rows, 101, 2)
-    np.testing.assert_allclose(ours, reference, rtol=0, atol=1e-4)  # observed <= 2e-6
+    np.testing.assert_allclose(ours, reference, rtol=0, atol=1e-4)  # observed <= 4e-6
 
 
 def test_additive_on_amplitude_linear_model_is_analytic():

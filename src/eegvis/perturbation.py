@@ -67,6 +67,10 @@ PERTURBATIONS: tuple[str, ...] = ("additive", "multiplicative", "phase")
 DEFAULT_NOISE_STD = {"additive": 1.0, "multiplicative": 0.02}
 #: Fewest iterations after which ``n_iterations="auto"`` may stop (two per split half).
 MIN_AUTO_ITERATIONS = 4
+#: Most crops per forward pass on a CPU. With the Deep4Net's inference copy, chunks of
+#: 32 crops took 0.8 times as long per crop as chunks of 64 (``benchmarks/README.md``):
+#: the layers' outputs stay in the caches.
+CPU_FORWARD_CHUNK = 32
 
 
 @dataclass(frozen=True, eq=False)
@@ -583,8 +587,14 @@ def _inference(model: nn.Module, strip_log_softmax: bool) -> Iterator[None]:
 
 
 def _predict(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
-    """Class predictions of shape (batch, n_classes), float64, averaged over dense outputs."""
-    out = model(x)
+    """Class predictions of shape (batch, n_classes), float64, averaged over dense outputs.
+
+    On a CPU the batch runs in chunks of at most :data:`CPU_FORWARD_CHUNK` crops.
+    """
+    if x.device.type == "cpu" and len(x) > CPU_FORWARD_CHUNK:
+        out = torch.cat([model(chunk) for chunk in x.split(CPU_FORWARD_CHUNK)])
+    else:
+        out = model(x)
     if out.ndim < 2 or out.shape[0] != x.shape[0]:
         raise ValueError(
             f"model output must have shape (batch, n_classes, ...), got {tuple(out.shape)} "
@@ -635,18 +645,19 @@ def _perturb(
     n_times = x.shape[-1]
     spectrum = torch.fft.rfft(x)
     if perturbation == "additive":
-        amplitude = spectrum.abs()
+        amplitude = _amplitude(spectrum)
         values = torch.add(amplitude, noise, alpha=noise_std).clamp_min_(0).sub_(amplitude)
-        # values * exp(i * phase), with phase 0 where the amplitude is 0 (as numpy.angle),
-        # in place on the fresh spectrum and with real arithmetic only (several times
-        # faster than complex torch.where or a complex product).
-        is_zero = amplitude == 0
-        ratio = values / amplitude.masked_fill_(is_zero, 1)
-        change = _scaled_in_place(spectrum, ratio)
-        change.real.add_(values * is_zero)
+        # values * exp(i * phase) = spectrum * (values / amplitude): a complex tensor times
+        # a real one, several times faster than complex torch.where or a complex product.
+        change = spectrum * values.div(amplitude)
+        # Phase 0 where the amplitude is 0, as numpy.angle. Such bins are rare (e.g. the DC
+        # bin of zero-mean crops), so only the frequencies that have one are searched.
+        for freq in (amplitude.amin(dim=(0, 1)) == 0).nonzero().flatten().tolist():
+            is_zero = amplitude[..., freq] == 0
+            change[..., freq] = torch.where(is_zero, values[..., freq], change[..., freq])
     elif perturbation == "multiplicative":
         values = noise.mul(noise_std).add_(1).clamp_min_(0).sub_(1)
-        change = _scaled_in_place(spectrum, values)
+        change = spectrum * values
     else:
         values = noise.abs()
         change = spectrum * (torch.polar(torch.ones_like(noise), noise) - 1)
@@ -658,10 +669,13 @@ def _perturb(
     return values, torch.fft.irfft(change, n=n_times).add_(x)
 
 
-def _scaled_in_place(spectrum: torch.Tensor, factor: torch.Tensor) -> torch.Tensor:
-    """Multiply a complex ``spectrum`` by a real ``factor`` of its shape, in place; return it."""
-    torch.view_as_real(spectrum).mul_(factor.unsqueeze(-1))
-    return spectrum
+def _amplitude(spectrum: torch.Tensor) -> torch.Tensor:
+    """``spectrum.abs()`` computed as ``sqrt(re**2 + im**2)``: 3-4 times faster on a CPU.
+
+    Without ``hypot``'s rescaling; equal to within one unit in the last place for
+    spectra far from the float range's limits, as EEG spectra are.
+    """
+    return torch.addcmul(spectrum.real.square(), spectrum.imag, spectrum.imag).sqrt_()
 
 
 class _CorrelationSums:
@@ -690,11 +704,13 @@ class _CorrelationSums:
         """Add a batch: ``values`` (batch, ...) perturbations, ``changes`` (batch, n_classes)."""
         a = values.reshape(values.shape[0], -1).double()
         self.n += a.shape[0]
-        self.sum_a += a.sum(dim=0)
-        self.sum_aa += (a * a).sum(dim=0)
+        # One product gives the sums of a (against ones) and of a * p.
+        sums = a.T @ torch.cat([changes.new_ones(len(changes), 1), changes], dim=1)
+        self.sum_a += sums[:, 0]
+        self.sum_ap += sums[:, 1:]
+        self.sum_aa += a.square_().sum(dim=0)
         self.sum_p += changes.sum(dim=0)
         self.sum_pp += (changes * changes).sum(dim=0)
-        self.sum_ap += a.T @ changes
 
     def correlation(self) -> torch.Tensor:
         """Pearson correlations of shape (n_cells, n_classes); NaN where a variance is zero."""

@@ -246,6 +246,36 @@ def test_matches_braindecode_with_shared_noise(trained_deep4, perturbation):
     np.testing.assert_allclose(ours, reference, rtol=0, atol=1e-4)  # observed <= 4e-6
 
 
+def test_zero_amplitude_bins_match_braindecode():
+    """Bins of zero amplitude get the added amplitude with phase 0, as ``numpy.angle`` gives.
+
+    A flat channel has zero amplitude at every frequency. With braindecode fed our noise
+    stream, the maps agree cell by cell, the flat channel's row included; that row is not
+    NaN, so its perturbation did reach the network.
+    """
+    rng = np.random.default_rng(11)
+    X = rng.standard_normal((80, 3, 40)).astype(np.float32)
+    X[:, 1] = 0
+    model = small_convnet(3, seed=4).double()
+
+    def pred_fn(x: np.ndarray) -> np.ndarray:
+        with torch.no_grad():
+            return model(torch.from_numpy(x[..., 0]).double()).mean(dim=2).numpy()
+
+    ours, _ = amplitude_perturbation_correlation(
+        model, X.astype(np.float64), SFREQ, n_iterations=2, batch_size=30, seed=3
+    )
+    reference = compute_amplitude_prediction_correlations(
+        pred_fn,
+        X.astype(np.float64)[..., None],
+        n_iterations=2,
+        perturb_fn=shared_noise("additive", seed=3),
+        batch_size=30,
+    )
+    assert not np.isnan(ours[1]).any()
+    np.testing.assert_allclose(ours, reference, rtol=0, atol=1e-6)  # braindecode: float32 inputs
+
+
 def test_additive_on_amplitude_linear_model_is_analytic():
     """Scores linear in amplitudes, no clipping: corr = w / ||w|| per class, exactly 0 elsewhere.
 

@@ -232,7 +232,10 @@ def perturbation_correlations(
         for ``"additive"`` (default 1.0), relative for ``"multiplicative"``
         (default 0.02). Must be None for ``"phase"``.
     batch_size : int
-        Number of crops per forward pass; bounds the memory used.
+        Number of crops perturbed at a time; bounds the memory used. On a CPU
+        each batch goes through the network in chunks of at most
+        :data:`CPU_FORWARD_CHUNK` (32) crops, which keeps the layers' outputs in
+        the caches.
     seed : int
         Seed of the ``torch.Generator`` (on the CPU) that draws all noise,
         example by example in input order and iteration after iteration, so

@@ -495,9 +495,11 @@ def reference_additive_maps(model, X, masks, n_iterations, seed):
     spectrum = np.fft.rfft(X)
     amplitude, phase = np.abs(spectrum), np.angle(spectrum)
 
+    dtype = next(model.parameters()).dtype
+
     def predict(x):
         with torch.no_grad():
-            return model(torch.from_numpy(x).float()).double().numpy()
+            return model(torch.from_numpy(x).to(dtype)).double().numpy()
 
     original = predict(X)
     sums = [0.0] * len(masks)
@@ -513,17 +515,21 @@ def reference_additive_maps(model, X, masks, n_iterations, seed):
     return [(s / n_iterations).reshape(n_chans, n_freqs, -1) for s in sums]
 
 
-def test_group_and_pooled_maps_match_an_independent_implementation():
+@pytest.mark.parametrize("pool_all", [False, True])
+@pytest.mark.parametrize(("dtype", "atol"), [(torch.float32, 2e-5), (torch.float64, 1e-12)])
+def test_group_and_pooled_maps_match_an_independent_implementation(dtype, atol, pool_all):
     """Interleaved, unsorted group labels, batches mixing groups, a pooled subset, clipping.
 
-    Every group's map and the pooled map equal the numpy reference with the same noise
-    (float32 model and spectra: agreement to ~1e-6).
+    Every group's map and the pooled map (over a subset, or all crops) equal the numpy
+    reference with the same noise: to ~1e-6 with a float32 model and spectra, to rounding
+    in float64. With all crops pooled, the pooled sums and the groups' sums read the same
+    float64 perturbation tensor, which must come through unchanged.
     """
     rng = np.random.default_rng(11)
     X = 2 * rng.standard_normal((90, 3, 32))  # amplitudes ~ noise: clipping happens
     groups = rng.choice([7, 3, 5], size=90)
-    pooled = groups != 5
-    model = AmplitudeLinear(rng.standard_normal((2, 3, 17)))
+    pooled = np.ones(90, bool) if pool_all else groups != 5
+    model = AmplitudeLinear(rng.standard_normal((2, 3, 17))).to(dtype)
     maps = perturbation_correlations(
         model, X, SFREQ, groups=groups, pooled=pooled, n_iterations=3, batch_size=16, seed=2
     )
@@ -531,9 +537,9 @@ def test_group_and_pooled_maps_match_an_independent_implementation():
     masks = [pooled] + [groups == g for g in (3, 5, 7)]
     expected = reference_additive_maps(model, X, masks, n_iterations=3, seed=2)
     assert maps.group_correlations.shape == (3, 3, 17, 2)
-    np.testing.assert_allclose(maps.correlations, expected[0], rtol=0, atol=2e-5)
+    np.testing.assert_allclose(maps.correlations, expected[0], rtol=0, atol=atol)
     for g in range(3):
-        np.testing.assert_allclose(maps.group_correlations[g], expected[1 + g], rtol=0, atol=2e-5)
+        np.testing.assert_allclose(maps.group_correlations[g], expected[1 + g], rtol=0, atol=atol)
     # The groups' maps differ from each other and from the pooled one (sampling noise).
     assert np.abs(maps.group_correlations[0] - maps.group_correlations[1]).max() > 0.1
 

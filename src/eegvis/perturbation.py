@@ -705,7 +705,9 @@ class _CorrelationSums:
 
     def add(self, values: torch.Tensor, changes: torch.Tensor) -> None:
         """Add a batch: ``values`` (batch, ...) perturbations, ``changes`` (batch, n_classes)."""
-        a = values.reshape(values.shape[0], -1).double()
+        # A copy in any case: it is squared in place below, and the caller's values may
+        # already be float64 (then .double() would return them, not a copy).
+        a = values.reshape(values.shape[0], -1).to(torch.float64, copy=True)
         self.n += a.shape[0]
         # One product gives the sums of a (against ones) and of a * p.
         sums = a.T @ torch.cat([changes.new_ones(len(changes), 1), changes], dim=1)

@@ -2,8 +2,11 @@
 # The GPU checks of issue 13 in one call on a GPU machine (benchmarks/README.md, "GPU").
 #
 # What runs, against what the issue asks:
-#   - the CUDA tests (the envelope stage and the inference copy, GPU against CPU);
+#   - the CUDA tests (envelope stage, inference copy, correlation, gradients and
+#     perturbation maps: GPU against CPU);
 #   - training throughput with and without bf16 autocast (train_throughput.py);
+#   - the noise of that perturbation alone on the host's CPUs, one stream against
+#     eegvis's blocks drawn in threads (perturbation_noise.py);
 #   - the seed's 12-iteration perturbation of about 4,300 crops (target: < 5 s on an
 #     H100/H200), and the largest GPU - CPU difference of a perturbation map;
 #   - the envelope job's work for 109 subjects x 22 bands x 5 layers x 2 networks
@@ -44,13 +47,17 @@ fi
     fi
     "$PYTHON" -c 'import torch; print("torch", torch.__version__, "cuda", torch.cuda.is_available())'
     echo "== CUDA tests"
-    "$PYTHON" -m pytest -q -p no:cacheprovider -k cuda \
-        tests/test_envelope_activation.py tests/test_inference.py || true
+    "$PYTHON" -m pytest -q -p no:cacheprovider -k cuda tests/test_envelope_activation.py \
+        tests/test_inference.py tests/test_correlation.py tests/test_gradients.py \
+        tests/test_perturbation.py || true
     echo "== training throughput, float32 then bf16 autocast"
     "$PYTHON" benchmarks/train_throughput.py --device "$DEVICE"
     if [ "$DEVICE" = cuda ]; then
         "$PYTHON" benchmarks/train_throughput.py --device cuda --amp
     fi
+    echo "== perturbation noise alone: $CROPS crops, 12 iterations, $THREADS threads"
+    "$PYTHON" benchmarks/perturbation_noise.py --n-crops "$CROPS" --threads "$THREADS" \
+        --repeats 1
     echo "== perturbation: $CROPS crops, 12 iterations"
     "$PYTHON" benchmarks/perturbation.py --device "$DEVICE" --n-crops "$CROPS" \
         --iterations 12 --workflow-only --repeats 2

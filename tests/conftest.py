@@ -1,4 +1,5 @@
-"""Shared fixtures: the real EEGBCI files in ../shared/eegbci and a local mirror."""
+"""Shared fixtures: the real EEGBCI files in ../shared/eegbci, a local mirror, and the tiny
+demo run that the reliability and SLURM tests compare with."""
 
 from __future__ import annotations
 
@@ -113,6 +114,29 @@ def write_config(directory: Path, config: dict, name: str = "test.yaml") -> Path
     path = directory / "config" / name
     path.write_text(yaml.safe_dump(config, sort_keys=False))
     return path
+
+
+#: Name of the tiny demo run (results/tiny).
+TINY = "tiny"
+
+
+def tiny_config() -> dict:
+    """The demo, shrunk: subject 1 trains, subject 2 validates, one run, four epochs, CPU."""
+    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
+    config.update(name=TINY, subjects={"train": [1], "valid": [2]}, runs=[4])
+    config["training"].update(epochs=4, device="cpu")
+    config["perturbation"]["n_iterations"] = 2
+    return config
+
+
+@pytest.fixture(scope="session")
+def tiny_reference(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny demo, run once locally without interruption (``--cores 2``); returns the
+    workflow folder. The reliability and SLURM tests compare their runs with it."""
+    directory = copy_workflow(tmp_path_factory.mktemp("reference") / "wf")
+    path = write_config(directory, tiny_config())
+    run_snakemake(directory, "--cores", "2", "--configfile", str(path))
+    return directory
 
 
 #: braindecode 0.8.1 (test oracle of eegvis.gradients) and the modules its

@@ -7,8 +7,11 @@ model under test in the oracle comparisons and its
 
 from __future__ import annotations
 
+import contextlib
+import itertools
 import logging
 import math
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -18,6 +21,7 @@ from braindecode.models.util import to_dense_prediction_model
 from braindecode.visualization.perturbation import compute_amplitude_prediction_correlations
 from torch import nn
 
+from eegvis import perturbation as perturbation_module
 from eegvis.perturbation import (
     MIN_AUTO_ITERATIONS,
     amplitude_perturbation_correlation,
@@ -97,27 +101,40 @@ def stripped_braindecode_pred_fn(network: nn.Sequential):
     return pred_fn
 
 
-def shared_noise(perturbation: str, seed: int):
-    """A braindecode ``perturb_fn`` that draws exactly the noise eegvis draws for ``seed``.
+def documented_noise(seed: int, iteration: int, n_examples: int, shape: tuple, phase: bool):
+    """The noise eegvis documents for one iteration, as a (n_examples, *shape) tensor.
 
-    eegvis documents its stream: one CPU ``torch.Generator`` seeded once, one draw per
-    example in input order, iteration after iteration; N(0, 1) of shape (chans, freqs), or
-    U(-pi, pi) of shape (1, freqs) for phase. braindecode asks for all examples of an
-    iteration at once, in the same order.
+    Blocks of 64 examples in input order; block j of iteration i draws from a CPU
+    ``torch.Generator`` seeded with ``SeedSequence(seed, spawn_key=(i, j))``'s first
+    32-bit word, one example after the other: N(0, 1), or U(-pi, pi) for phase.
     """
-    generator = torch.Generator().manual_seed(seed)
+    examples = []
+    for start in range(0, n_examples, 64):
+        state = np.random.SeedSequence(seed, spawn_key=(iteration, start // 64))
+        generator = torch.Generator().manual_seed(int(state.generate_state(1)[0]))
+        for _ in range(min(64, n_examples - start)):
+            if phase:
+                examples.append((2 * torch.rand(*shape, generator=generator) - 1) * math.pi)
+            else:
+                examples.append(torch.randn(*shape, generator=generator))
+    return torch.stack(examples)
+
+
+def shared_noise(perturbation: str, seed: int):
+    """A braindecode ``perturb_fn`` that draws exactly the noise eegvis draws for ``seed``:
+    ``(chans, freqs)`` per example, or ``(1, freqs)`` for phase (see ``documented_noise``).
+    braindecode asks for all examples of an iteration at once, iteration after iteration.
+    """
+    iterations = itertools.count()
 
     def perturb(amps, phases, rng=None):
         n_examples, n_chans, n_freqs, _ = amps.shape
-        if perturbation == "phase":
-            shifts = [
-                (2 * torch.rand(1, n_freqs, generator=generator) - 1) * math.pi
-                for _ in range(n_examples)
-            ]
-            shift = torch.stack(shifts).numpy()[..., None]
-            return amps, phases + shift, np.abs(shift)
-        noise = [torch.randn(n_chans, n_freqs, generator=generator) for _ in range(n_examples)]
-        noise = torch.stack(noise).numpy()[..., None]
+        phase = perturbation == "phase"
+        shape = (1, n_freqs) if phase else (n_chans, n_freqs)
+        noise = documented_noise(seed, next(iterations), n_examples, shape, phase)
+        noise = noise.numpy()[..., None]
+        if phase:
+            return amps, phases + noise, np.abs(noise)
         if perturbation == "additive":
             perturbed = np.clip(amps + noise, 0, None)
             return perturbed, phases, perturbed - amps
@@ -373,13 +390,14 @@ def test_dense_outputs_are_averaged_over_time():
 
 @pytest.mark.parametrize("perturbation", ["additive", "multiplicative", "phase"])
 def test_batch_size_does_not_change_the_result(perturbation):
-    X = np.random.default_rng(6).standard_normal((50, 4, 40))
+    """150 crops: three noise blocks (64, 64, 22), which the batches cut in other places."""
+    X = np.random.default_rng(6).standard_normal((150, 4, 40))
     model = small_convnet(4)
     results = [
         amplitude_perturbation_correlation(
             model, X, SFREQ, n_iterations=2, perturbation=perturbation, batch_size=batch_size
         )[0]
-        for batch_size in (1, 7, 50, 64)
+        for batch_size in (1, 7, 64, 100)
     ]
     for result in results[1:]:
         np.testing.assert_allclose(result, results[0], rtol=0, atol=1e-5)
@@ -394,6 +412,39 @@ def test_same_seed_same_result_other_seed_other_result():
     )
     np.testing.assert_array_equal(first, again)
     assert np.abs(first - other).max() > 0.1
+
+
+def test_noise_drawn_ahead_in_threads_gives_the_same_maps(monkeypatch):
+    """On an accelerator worker threads draw the noise ahead; forced on the CPU here, they
+    must give the maps of the CPU's inline drawing bit for bit."""
+    X = np.random.default_rng(9).standard_normal((150, 4, 40))
+    model = small_convnet(4)
+    kwargs = {"n_iterations": 3, "batch_size": 20, "groups": np.arange(150) % 3}
+    inline = perturbation_correlations(model, X, SFREQ, **kwargs)
+
+    @contextlib.contextmanager
+    def threads(device):
+        with ThreadPoolExecutor(3) as executor:
+            yield executor, 4
+
+    monkeypatch.setattr(perturbation_module, "_noise_workers", threads)
+    ahead = perturbation_correlations(model, X, SFREQ, **kwargs)
+    np.testing.assert_array_equal(ahead.iterations, inline.iterations)
+    np.testing.assert_array_equal(ahead.group_correlations, inline.group_correlations)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_cuda_maps_match_the_cpu_maps():
+    """Same noise on both devices (drawn on the CPU): the maps differ by float rounding only.
+
+    Not yet run on a GPU. cuDNN may run float32 convolutions in TF32 (PyTorch's default),
+    hence 1e-3, still 80 times below the sampling s.d. of a 150-crop map (about 0.08).
+    """
+    X = np.random.default_rng(10).standard_normal((150, 4, 40))
+    model = small_convnet(4)
+    on_cpu = perturbation_correlations(model, X, SFREQ, n_iterations=2)
+    on_cuda = perturbation_correlations(model.cuda(), X, SFREQ, n_iterations=2)
+    np.testing.assert_allclose(on_cuda.correlations, on_cpu.correlations, rtol=0, atol=1e-3)
 
 
 def test_numpy_and_torch_inputs_and_float64_models():
@@ -485,13 +536,12 @@ def pearson_columns(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def reference_additive_maps(model, X, masks, n_iterations, seed):
     """An independent numpy version of the additive estimator, with eegvis's noise stream.
 
-    One N(0, 1) draw of shape (chans, freqs) per example in input order, iteration after
-    iteration; for each boolean mask in ``masks``, the mean over iterations of the
+    N(0, 1) noise of shape (chans, freqs) per example (``documented_noise``); for each
+    boolean mask in ``masks``, the mean over iterations of the
     correlation across the masked examples. Returns a list of (chans, freqs, classes) maps.
     """
     n_examples, n_chans, n_times = X.shape
     n_freqs = n_times // 2 + 1
-    generator = torch.Generator().manual_seed(seed)
     spectrum = np.fft.rfft(X)
     amplitude, phase = np.abs(spectrum), np.angle(spectrum)
 
@@ -503,10 +553,8 @@ def reference_additive_maps(model, X, masks, n_iterations, seed):
 
     original = predict(X)
     sums = [0.0] * len(masks)
-    for _ in range(n_iterations):
-        noise = torch.stack(
-            [torch.randn(n_chans, n_freqs, generator=generator) for _ in range(n_examples)]
-        ).numpy()
+    for iteration in range(n_iterations):
+        noise = documented_noise(seed, iteration, n_examples, (n_chans, n_freqs), False).numpy()
         perturbed = np.clip(amplitude + noise, 0, None)
         changes = predict(np.fft.irfft(perturbed * np.exp(1j * phase), n=n_times)) - original
         values = (perturbed - amplitude).reshape(n_examples, -1)

@@ -25,11 +25,11 @@ from pathlib import Path
 
 import mne
 import numpy as np
-import pandas as pd
 import pytest
 import torch
 import yaml
-from conftest import REPO, copy_workflow, run_snakemake, serve, write_config
+from conftest import REPO, TINY, copy_workflow, run_snakemake, serve, tiny_config, write_config
+from result_comparison import assert_same, assert_same_file, assert_same_results
 
 from eegvis.download import dataset_root, sha256
 from eegvis.epochs import load_epochs
@@ -39,20 +39,8 @@ from eegvis.provenance import collect_provenance, git_commit, seeds
 
 pytestmark = pytest.mark.slow
 
-TIMING_COLUMNS = ("train_time_s", "wall_time_s")
-TINY = "tiny"
-
 
 # --- helpers --------------------------------------------------------------------------------
-
-
-def tiny_config() -> dict:
-    """The demo, shrunk: subject 1 trains, subject 2 validates, one run, four epochs, CPU."""
-    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
-    config.update(name=TINY, subjects={"train": [1], "valid": [2]}, runs=[4])
-    config["training"].update(epochs=4, device="cpu")
-    config["perturbation"]["n_iterations"] = 2
-    return config
 
 
 def eegbci_config(name: str, data_dir: Path, base_url: str, train: list, valid: list) -> dict:
@@ -119,96 +107,14 @@ def corrupt_header(source: Path, target: Path) -> None:
     target.write_bytes(bytes(data))
 
 
-# --- comparing two result folders -----------------------------------------------------------
-
-
-def assert_same(a: object, b: object, where: str) -> None:
-    """Bit-identical nested values: tensors, arrays, mappings, sequences, scalars."""
-    if isinstance(a, torch.Tensor):
-        assert isinstance(b, torch.Tensor) and a.dtype == b.dtype, where
-        assert a.shape == b.shape and torch.equal(a, b), where
-    elif isinstance(a, np.ndarray):
-        assert isinstance(b, np.ndarray) and a.dtype == b.dtype and a.shape == b.shape, where
-        assert np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"), where
-    elif isinstance(a, dict):
-        keys = set(a) - set(TIMING_COLUMNS)
-        assert keys == set(b) - set(TIMING_COLUMNS), where
-        for key in keys:
-            assert_same(a[key], b[key], f"{where}[{key!r}]")
-    elif isinstance(a, (list, tuple)):
-        assert len(a) == len(b), where
-        for i, (x, y) in enumerate(zip(a, b, strict=True)):
-            assert_same(x, y, f"{where}[{i}]")
-    elif isinstance(a, float) and np.isnan(a):
-        assert isinstance(b, float) and np.isnan(b), where
-    else:
-        assert a == b, where
-
-
-def assert_same_file(a: Path, b: Path) -> None:
-    where = str(a)
-    suffix = "".join(a.suffixes[-1:])
-    if a.name.endswith("_epo.fif"):  # FIF files carry write time stamps: compare contents
-        ea, eb = load_epochs(a), load_epochs(b)
-        assert_same(ea.get_data(), eb.get_data(), where)
-        assert_same(ea.events, eb.events, where)
-        assert ea.ch_names == eb.ch_names and ea.info["sfreq"] == eb.info["sfreq"], where
-        pd.testing.assert_frame_equal(ea.metadata, eb.metadata, check_exact=True)
-    elif suffix == ".pt":
-        assert_same(torch.load(a, weights_only=False), torch.load(b, weights_only=False), where)
-    elif suffix in (".nc", ".gz"):  # netCDF files and compressed tables: byte-identical
-        assert a.read_bytes() == b.read_bytes(), where
-    elif suffix == ".csv":
-        ta, tb = pd.read_csv(a), pd.read_csv(b)
-        timing = [c for c in TIMING_COLUMNS if c in ta.columns]
-        pd.testing.assert_frame_equal(ta.drop(columns=timing), tb.drop(columns=timing))
-        assert ta.drop(columns=timing).equals(tb.drop(columns=timing)), where  # exact
-    elif suffix == ".json":
-        assert json.loads(a.read_text()) == json.loads(b.read_text()), where
-    elif suffix == ".edf":
-        assert a.read_bytes() == b.read_bytes(), where
-    else:
-        raise AssertionError(f"no comparison for {a}")
-
-
-#: Not compared bit for bit: logs, benchmarks, figures, provenance (time stamps).
-NOT_COMPARED = re.compile(r"^(logs|benchmarks)/|\.(png|pdf)$|^provenance\.json$")
-
-
-def result_files(results: Path) -> list[str]:
-    return sorted(p.relative_to(results).as_posix() for p in results.rglob("*") if p.is_file())
-
-
-def assert_same_results(a: Path, b: Path) -> int:
-    """Compare every result file of ``a`` and ``b``; return how many were compared."""
-    files = result_files(a)
-    assert files == result_files(b)
-    compared = [name for name in files if not NOT_COMPARED.search(name)]
-    for name in compared:
-        assert_same_file(a / name, b / name)
-    return len(compared)
-
-
-# --- the reference run ----------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def reference(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The tiny demo, run once without interruption; returns the workflow folder."""
-    directory = copy_workflow(tmp_path_factory.mktemp("reference") / "wf")
-    path = write_config(directory, tiny_config())
-    run_snakemake(directory, "--cores", "2", "--configfile", str(path))
-    return directory
-
-
 # --- 4. reproducibility ---------------------------------------------------------------------
 
 
-def test_two_runs_from_scratch_are_bit_identical(reference, tmp_path):
+def test_two_runs_from_scratch_are_bit_identical(tiny_reference, tmp_path):
     directory = copy_workflow(tmp_path / "wf")
     path = write_config(directory, tiny_config())
     run_snakemake(directory, "--cores", "2", "--configfile", str(path))
-    a, b = reference / "results" / TINY, directory / "results" / TINY
+    a, b = tiny_reference / "results" / TINY, directory / "results" / TINY
     n_compared = assert_same_results(a, b)
     assert n_compared >= 20  # models, checkpoint, epochs, nc, csv, csv.gz, json, edf
     for name in ("models/trained.pt", "models/untrained.pt", "envelope_activation/trained.nc"):
@@ -224,8 +130,8 @@ def test_two_runs_from_scratch_are_bit_identical(reference, tmp_path):
             assert prov_a["outputs"][name] == prov_b["outputs"][name], name
 
 
-def test_provenance_file_of_the_workflow(reference):
-    results = reference / "results" / TINY
+def test_provenance_file_of_the_workflow(tiny_reference):
+    results = tiny_reference / "results" / TINY
     provenance = json.loads((results / "provenance.json").read_text())
     config = provenance["config"]
     # The exact config as validated: given values plus the schema's defaults.
@@ -253,7 +159,9 @@ def test_provenance_file_of_the_workflow(reference):
     assert f"results/{TINY}/provenance.json" not in provenance["outputs"]
     assert "provenance" in text(results / "logs" / "provenance.log").lower()
     # Nothing is left to do: the provenance does not make the workflow rerun.
-    again = run_snakemake(reference, "-n", "--configfile", str(reference / "config" / "test.yaml"))
+    again = run_snakemake(
+        tiny_reference, "-n", "--configfile", str(tiny_reference / "config" / "test.yaml")
+    )
     assert "Nothing to be done" in again.stdout + again.stderr
 
 
@@ -302,7 +210,7 @@ def killed_training(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str
     return directory, killed, rerun.stdout + rerun.stderr
 
 
-def test_killed_training_resumes_and_matches_uninterrupted_run(killed_training, reference):
+def test_killed_training_resumes_and_matches_uninterrupted_run(killed_training, tiny_reference):
     directory, _, output = killed_training
     results = directory / "results" / TINY
     log = text(results / "logs" / "train_model.log")
@@ -311,7 +219,7 @@ def test_killed_training_resumes_and_matches_uninterrupted_run(killed_training, 
     assert 1 <= int(match.group(1)) <= 3
     assert "Epoch 4/4" in log
     assert "train_model" in output
-    reference_models = reference / "results" / TINY / "models"
+    reference_models = tiny_reference / "results" / TINY / "models"
     for name in ("trained.pt", "untrained.pt", "history.csv"):
         assert_same_file(reference_models / name, results / "models" / name)
     model, _ = load_model(results / "models" / "trained.pt")
@@ -320,7 +228,7 @@ def test_killed_training_resumes_and_matches_uninterrupted_run(killed_training, 
     assert not partial_files(results)
 
 
-def test_killed_envelope_job_reruns_to_identical_arrays(killed_training, reference):
+def test_killed_envelope_job_reruns_to_identical_arrays(killed_training, tiny_reference):
     """SIGTERM to the group while envelope_activation runs: Snakemake cleans up; a rerun
     gives the arrays of the uninterrupted run."""
     directory, _, _ = killed_training
@@ -342,7 +250,9 @@ def test_killed_envelope_job_reruns_to_identical_arrays(killed_training, referen
     assert not partial_files(results)
     run_snakemake(directory, "--unlock", "--configfile", config)
     run_snakemake(directory, target, "--cores", "2", "--rerun-incomplete", "--configfile", config)
-    assert_same_file(reference / "results" / TINY / "envelope_activation" / "trained.nc", output)
+    assert_same_file(
+        tiny_reference / "results" / TINY / "envelope_activation" / "trained.nc", output
+    )
     assert not partial_files(results)
 
 

@@ -213,7 +213,7 @@ def test_synthetic_dataset_through_snakemake(workflow_dir):
 @pytest.mark.slow
 def test_the_workflow_trains_and_analyses_a_shallow_convnet(workflow_dir):
     config = yaml.safe_load((workflow_dir / "config" / "config.yaml").read_text())
-    config.update(name="shallow", subjects={"train": [1, 2, 3], "valid": [4]})
+    config.update(name="shallow", subjects={"train": [1, 2, 3], "valid": [4]}, runs=[4])
     config["model"] = {
         "input_time_length": 450,
         "architecture": "shallow",

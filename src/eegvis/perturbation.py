@@ -48,6 +48,7 @@ import logging
 import math
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Literal
@@ -58,6 +59,7 @@ from torch import nn
 
 from eegvis.inference import inference_copy
 from eegvis.layers import evaluating
+from eegvis.perturbation_noise import NoiseStream
 from eegvis.reliability import split_half
 
 log = logging.getLogger(__name__)
@@ -237,9 +239,10 @@ def perturbation_correlations(
         :data:`CPU_FORWARD_CHUNK` (32) crops, which keeps the layers' outputs in
         the caches.
     seed : int
-        Seed of the ``torch.Generator`` (on the CPU) that draws all noise,
-        example by example in input order and iteration after iteration, so
-        the result depends neither on ``batch_size`` nor on the device (up to
+        Seed of the noise. The noise of every example depends only on the
+        seed, the iteration and the example's index (CPU generators, one per
+        block of 64 examples, see :mod:`eegvis.perturbation_noise`), so the
+        result depends neither on ``batch_size`` nor on the device (up to
         floating-point rounding). On the CPU, equal seeds give equal results.
     strip_log_softmax : bool
         If True, the last ``torch.nn.LogSoftmax`` submodule of ``model`` (in
@@ -284,11 +287,10 @@ def perturbation_correlations(
         else []
         for b in batches
     ]
-    generator = torch.Generator().manual_seed(seed)
     limit = max_iterations if auto else n_iterations
 
     model = inference_copy(model)
-    with _inference(model, strip_log_softmax):
+    with _inference(model, strip_log_softmax), _noise_workers(device) as (executor, lookahead):
         start = time.perf_counter()
         original = torch.cat([_predict(model, X[b].to(device, dtype)) for b in batches])
         n_classes = original.shape[1]
@@ -315,8 +317,11 @@ def perturbation_correlations(
             start = time.perf_counter()
             stats = _CorrelationSums(n_cells, n_classes, device)
             group_stats = [_CorrelationSums(n_cells, n_classes, device) for _ in range(n_groups)]
+            noise_stream = NoiseStream(
+                seed, i_iteration, n_examples, perturbation, n_rows, n_freqs, executor, lookahead
+            )
             for b, pooled_b, groups_b in zip(batches, pooled_rows, group_rows, strict=True):
-                noise = _draw_noise(generator, perturbation, b.stop - b.start, n_rows, n_freqs)
+                noise = noise_stream.take(b.stop - b.start)
                 values, perturbed = _perturb(
                     X[b].to(device, fft_dtype), perturbation, noise.to(device, fft_dtype), noise_std
                 )
@@ -573,6 +578,22 @@ def _device_and_dtype(model: nn.Module) -> tuple[torch.device, torch.dtype]:
 
 
 @contextmanager
+def _noise_workers(device: torch.device) -> Iterator[tuple[ThreadPoolExecutor | None, int]]:
+    """Yield where to draw the noise and how many blocks ahead, for :class:`NoiseStream`.
+
+    On an accelerator, ``torch.get_num_threads()`` worker threads draw blocks
+    ahead while the device computes; on the CPU, whose cores run the network,
+    each block is drawn when it is needed. The noise is the same either way.
+    """
+    if device.type == "cpu":
+        yield None, 0
+        return
+    n_workers = torch.get_num_threads()
+    with ThreadPoolExecutor(n_workers, thread_name_prefix="eegvis-noise") as executor:
+        yield executor, 2 * n_workers
+
+
+@contextmanager
 def _inference(model: nn.Module, strip_log_softmax: bool) -> Iterator[None]:
     """Run ``model`` in eval mode without gradients, optionally bypassing its LogSoftmax."""
     hook = None
@@ -606,22 +627,6 @@ def _predict(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
     return out.reshape(out.shape[0], out.shape[1], -1).mean(dim=2).double()
 
 
-def _draw_noise(
-    generator: torch.Generator, perturbation: str, n_examples: int, n_rows: int, n_freqs: int
-) -> torch.Tensor:
-    """Draw noise of shape (n_examples, n_rows, n_freqs): N(0, 1), or U(-pi, pi) for phase.
-
-    One draw per example keeps the stream independent of how examples are batched.
-    """
-    noise = torch.empty(n_examples, n_rows, n_freqs)
-    draw = torch.rand if perturbation == "phase" else torch.randn
-    for example in noise:
-        draw(n_rows, n_freqs, generator=generator, out=example)
-    if perturbation == "phase":
-        noise.mul_(2).sub_(1).mul_(math.pi)
-    return noise
-
-
 def _perturb(
     x: torch.Tensor, perturbation: str, noise: torch.Tensor, noise_std: float
 ) -> tuple[torch.Tensor, torch.Tensor]:
@@ -634,7 +639,8 @@ def _perturb(
     perturbation : str
         One of :data:`PERTURBATIONS`.
     noise : torch.Tensor, shape (batch, n_rows, n_freqs)
-        Standard noise from :func:`_draw_noise` (``n_rows`` is 1 for phase).
+        Standard noise from :class:`eegvis.perturbation_noise.NoiseStream` (``n_rows`` is 1 for
+        phase).
     noise_std : float
         Scale of Gaussian noise (unused for phase).
 

@@ -1,5 +1,5 @@
-"""Shared fixtures: the real EEGBCI files in ../shared/eegbci, a local mirror, and the tiny
-demo run that the reliability and SLURM tests compare with."""
+"""Shared fixtures: the real EEGBCI files in ../shared/eegbci and a local mirror; the tiny
+demo config of the reliability and SLURM tests."""
 
 from __future__ import annotations
 
@@ -127,16 +127,6 @@ def tiny_config() -> dict:
     config["training"].update(epochs=4, device="cpu")
     config["perturbation"]["n_iterations"] = 2
     return config
-
-
-@pytest.fixture(scope="session")
-def tiny_reference(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The tiny demo, run once locally without interruption (``--cores 2``); returns the
-    workflow folder. The reliability and SLURM tests compare their runs with it."""
-    directory = copy_workflow(tmp_path_factory.mktemp("reference") / "wf")
-    path = write_config(directory, tiny_config())
-    run_snakemake(directory, "--cores", "2", "--configfile", str(path))
-    return directory
 
 
 #: braindecode 0.8.1 (test oracle of eegvis.gradients) and the modules its

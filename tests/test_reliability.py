@@ -107,14 +107,26 @@ def corrupt_header(source: Path, target: Path) -> None:
     target.write_bytes(bytes(data))
 
 
+# --- the reference run ----------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny demo, run once without interruption; returns the workflow folder."""
+    directory = copy_workflow(tmp_path_factory.mktemp("reference") / "wf")
+    path = write_config(directory, tiny_config())
+    run_snakemake(directory, "--cores", "2", "--configfile", str(path))
+    return directory
+
+
 # --- 4. reproducibility ---------------------------------------------------------------------
 
 
-def test_two_runs_from_scratch_are_bit_identical(tiny_reference, tmp_path):
+def test_two_runs_from_scratch_are_bit_identical(reference, tmp_path):
     directory = copy_workflow(tmp_path / "wf")
     path = write_config(directory, tiny_config())
     run_snakemake(directory, "--cores", "2", "--configfile", str(path))
-    a, b = tiny_reference / "results" / TINY, directory / "results" / TINY
+    a, b = reference / "results" / TINY, directory / "results" / TINY
     n_compared = assert_same_results(a, b)
     assert n_compared >= 20  # models, checkpoint, epochs, nc, csv, csv.gz, json, edf
     for name in ("models/trained.pt", "models/untrained.pt", "envelope_activation/trained.nc"):
@@ -130,8 +142,8 @@ def test_two_runs_from_scratch_are_bit_identical(tiny_reference, tmp_path):
             assert prov_a["outputs"][name] == prov_b["outputs"][name], name
 
 
-def test_provenance_file_of_the_workflow(tiny_reference):
-    results = tiny_reference / "results" / TINY
+def test_provenance_file_of_the_workflow(reference):
+    results = reference / "results" / TINY
     provenance = json.loads((results / "provenance.json").read_text())
     config = provenance["config"]
     # The exact config as validated: given values plus the schema's defaults.
@@ -159,9 +171,7 @@ def test_provenance_file_of_the_workflow(tiny_reference):
     assert f"results/{TINY}/provenance.json" not in provenance["outputs"]
     assert "provenance" in text(results / "logs" / "provenance.log").lower()
     # Nothing is left to do: the provenance does not make the workflow rerun.
-    again = run_snakemake(
-        tiny_reference, "-n", "--configfile", str(tiny_reference / "config" / "test.yaml")
-    )
+    again = run_snakemake(reference, "-n", "--configfile", str(reference / "config" / "test.yaml"))
     assert "Nothing to be done" in again.stdout + again.stderr
 
 
@@ -210,7 +220,7 @@ def killed_training(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str
     return directory, killed, rerun.stdout + rerun.stderr
 
 
-def test_killed_training_resumes_and_matches_uninterrupted_run(killed_training, tiny_reference):
+def test_killed_training_resumes_and_matches_uninterrupted_run(killed_training, reference):
     directory, _, output = killed_training
     results = directory / "results" / TINY
     log = text(results / "logs" / "train_model.log")
@@ -219,7 +229,7 @@ def test_killed_training_resumes_and_matches_uninterrupted_run(killed_training, 
     assert 1 <= int(match.group(1)) <= 3
     assert "Epoch 4/4" in log
     assert "train_model" in output
-    reference_models = tiny_reference / "results" / TINY / "models"
+    reference_models = reference / "results" / TINY / "models"
     for name in ("trained.pt", "untrained.pt", "history.csv"):
         assert_same_file(reference_models / name, results / "models" / name)
     model, _ = load_model(results / "models" / "trained.pt")
@@ -228,7 +238,7 @@ def test_killed_training_resumes_and_matches_uninterrupted_run(killed_training, 
     assert not partial_files(results)
 
 
-def test_killed_envelope_job_reruns_to_identical_arrays(killed_training, tiny_reference):
+def test_killed_envelope_job_reruns_to_identical_arrays(killed_training, reference):
     """SIGTERM to the group while envelope_activation runs: Snakemake cleans up; a rerun
     gives the arrays of the uninterrupted run."""
     directory, _, _ = killed_training
@@ -250,9 +260,7 @@ def test_killed_envelope_job_reruns_to_identical_arrays(killed_training, tiny_re
     assert not partial_files(results)
     run_snakemake(directory, "--unlock", "--configfile", config)
     run_snakemake(directory, target, "--cores", "2", "--rerun-incomplete", "--configfile", config)
-    assert_same_file(
-        tiny_reference / "results" / TINY / "envelope_activation" / "trained.nc", output
-    )
+    assert_same_file(reference / "results" / TINY / "envelope_activation" / "trained.nc", output)
     assert not partial_files(results)
 
 

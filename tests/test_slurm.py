@@ -19,13 +19,14 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import TINY, copy_workflow, tiny_config, write_config
+from conftest import copy_workflow, run_snakemake, tiny_config, write_config
 from result_comparison import assert_same_results
 
 pytestmark = pytest.mark.slow
@@ -33,7 +34,7 @@ pytestmark = pytest.mark.slow
 PACKAGES = ("slurmctld", "slurmd", "slurm-client", "munge")
 PROGRAMS = ("sbatch", "squeue", "sinfo", "srun", "slurmctld", "slurmd", "munged")
 MIN_MEMORY_MB = 10_000  # the rules ask for up to 8000 MB per job
-THREADS = 2  # per SLURM job, as the local reference run's --cores 2
+THREADS = 2  # per job, in the SLURM run and the local run alike
 
 
 def _program(name: str) -> str | None:
@@ -235,16 +236,35 @@ def cluster(tmp_path_factory):
         shutil.rmtree(sock_dir, ignore_errors=True)
 
 
-@pytest.fixture(scope="module")
-def runs(cluster, tiny_reference, tmp_path_factory):
-    """The tiny demo through the SLURM profile; the local run is the shared ``tiny_reference``.
+def _small_config() -> dict:
+    """The reliability tests' tiny demo (two subjects, one run, CPU), with two epochs."""
+    config = tiny_config()
+    config["name"] = "slurm"
+    config["training"]["epochs"] = 2
+    return config
 
-    Its config is the reference's: two subjects, one run, four epochs, on the CPU (the
-    test compares the weights bit for bit, which needs the CPU on both sides). The
-    reference runs with ``--cores 2``, the SLURM jobs with at most ``THREADS`` (2) CPUs.
-    """
-    slurm_dir = copy_workflow(tmp_path_factory.mktemp("runs") / "slurm", extra=("profiles",))
-    slurm_config = write_config(slurm_dir, tiny_config())
+
+@pytest.fixture(scope="module")
+def runs(cluster, tmp_path_factory):
+    """The small workflow through the SLURM profile, and locally (at the same time)."""
+    base = tmp_path_factory.mktemp("runs")
+    slurm_dir = copy_workflow(base / "slurm", extra=("profiles",))
+    local_dir = copy_workflow(base / "local", extra=("profiles",))
+    config = _small_config()
+    slurm_config = write_config(slurm_dir, config)
+    local_config = write_config(local_dir, config)
+
+    local = {}
+
+    def run_local() -> None:
+        start = time.monotonic()
+        local["result"] = run_snakemake(
+            local_dir, "--cores", str(THREADS), "--configfile", str(local_config), check=False
+        )
+        local["seconds"] = time.monotonic() - start
+
+    thread = threading.Thread(target=run_local)
+    thread.start()
     start = time.monotonic()
     slurm = subprocess.run(
         [
@@ -278,12 +298,15 @@ def runs(cluster, tiny_reference, tmp_path_factory):
         text=True,
         timeout=900,
     )
+    slurm_seconds = time.monotonic() - start
+    thread.join()
     output = slurm.stdout + slurm.stderr
     assert slurm.returncode == 0, f"SLURM run failed:\n{output}{cluster.logs()}"
-    print(f"SLURM run {time.monotonic() - start:.0f} s")
+    assert local["result"].returncode == 0, local["result"].stdout + local["result"].stderr
+    print(f"SLURM run {slurm_seconds:.0f} s, local run {local['seconds']:.0f} s")
     return {
-        "slurm": slurm_dir / "results" / TINY,
-        "local": tiny_reference / "results" / TINY,
+        "slurm": slurm_dir / "results" / "slurm",
+        "local": local_dir / "results" / "slurm",
         "output": output,
         "slurm_dir": slurm_dir,
     }

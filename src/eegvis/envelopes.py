@@ -38,7 +38,6 @@ from typing import TypeVar
 import numpy as np
 import numpy.typing as npt
 import torch
-from scipy.signal import butter, sosfiltfilt
 
 logger = logging.getLogger(__name__)
 
@@ -154,6 +153,10 @@ def bandpass(
     ValueError
         If the band is empty, starts below 0 Hz or reaches the Nyquist frequency.
     """
+    # Imported here: scipy.signal takes 1.5 s to import, and the perturbation and
+    # gradient jobs, which import this module through eegvis.analyses, never filter.
+    from scipy.signal import butter, sosfiltfilt
+
     _check_band(low, high, sfreq)
     if order < 1:
         raise ValueError(f"filter order must be a positive integer, got {order}")

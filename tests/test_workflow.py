@@ -249,7 +249,7 @@ def test_a_network_trained_elsewhere_is_analysed_without_training(workflow_dir):
     checkpoint = workflow_dir / "trained_elsewhere.pt"
     torch.save(Deep4Net(**options, random_state=7).state_dict(), checkpoint)
     config = yaml.safe_load((workflow_dir / "config" / "config.yaml").read_text())
-    config.update(name="external", subjects={"train": [1, 2, 3], "valid": [4]})
+    config.update(name="external", subjects={"train": [1, 2, 3], "valid": [4]}, runs=[4])
     config["model"] = dict(
         input_time_length=450,
         kwargs=options,

@@ -153,7 +153,7 @@ def bandpass(
     ValueError
         If the band is empty, starts below 0 Hz or reaches the Nyquist frequency.
     """
-    # Imported here: scipy.signal takes 1.5 s to import, and the perturbation and
+    # Imported here: scipy.signal takes about a second to import, and the perturbation and
     # gradient jobs, which import this module through eegvis.analyses, never filter.
     from scipy.signal import butter, sosfiltfilt
 

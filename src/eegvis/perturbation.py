@@ -59,12 +59,11 @@ from torch import nn
 
 from eegvis.inference import inference_copy
 from eegvis.layers import evaluating
-from eegvis.perturbation_noise import NoiseStream
+from eegvis.perturbation_noise import NoiseStream, Perturbation
 from eegvis.reliability import split_half
 
 log = logging.getLogger(__name__)
 
-Perturbation = Literal["additive", "multiplicative", "phase"]
 PERTURBATIONS: tuple[str, ...] = ("additive", "multiplicative", "phase")
 DEFAULT_NOISE_STD = {"additive": 1.0, "multiplicative": 0.02}
 #: Fewest iterations after which ``n_iterations="auto"`` may stop (two per split half).

@@ -155,14 +155,16 @@ class NoiseStream:
         if n_examples > self._n_left_to_take:
             raise ValueError(f"{n_examples} examples asked for, only {self._n_left_to_take} left")
         self._n_left_to_take -= n_examples
-        parts = [self._left[:0]]
+        parts = []
         while n_examples > 0:
             if not len(self._left):
                 self._left = self._next()
             part, self._left = self._left[:n_examples], self._left[n_examples:]
             parts.append(part)
             n_examples -= len(part)
-        return parts[-1] if len(parts) <= 2 else torch.cat(parts)
+        if len(parts) == 1:  # within one block: a view, no copy
+            return parts[0]
+        return torch.cat(parts) if parts else self._left[:0]
 
     def _submit(self) -> None:
         """Ask the executor for blocks until ``lookahead`` are pending or none are left."""

@@ -149,6 +149,54 @@ def test_strided_max_pooling_equals_max_pool1d(kernel, stride, dilation, n_times
     assert time_major(out) == time_major_input or out.shape[1] == 1 or out.shape[2] == 1
 
 
+@settings(max_examples=40, deadline=None)
+@given(
+    kernel=st.integers(2, 4),
+    stride=st.integers(1, 3),
+    dilation=st.integers(1, 3),
+    n_times=st.integers(12, 30),
+    time_major_input=st.booleans(),
+)
+def test_strided_max_pooling_backpropagates_as_max_pool1d(
+    kernel, stride, dilation, n_times, time_major_input
+):
+    """Under autograd: the same values, and each window's gradient goes to its first maximum.
+
+    Inputs from {-1, 0, 1} make ties common; integer output gradients make the sums
+    over overlapping windows exact, so the gradients must be equal bit for bit.
+    """
+    generator = torch.Generator().manual_seed(n_times + 31 * dilation)
+    x = torch.randint(-1, 2, (2, 3, n_times), generator=generator).float()
+    if time_major_input:
+        x = x.transpose(1, 2).contiguous().transpose(1, 2)
+    x.requires_grad_(True)
+    expected = F.max_pool1d(x, kernel, stride, 0, dilation)
+    out = StridedMaxPool1d(kernel, stride, dilation)(x)
+    assert torch.equal(out, expected)
+    upstream = torch.randint(-3, 4, expected.shape, generator=generator).float()
+    (expected_gradient,) = torch.autograd.grad(expected, x, upstream)
+    (gradient,) = torch.autograd.grad(out, x, upstream)
+    assert torch.equal(gradient, expected_gradient)
+
+
+@pytest.mark.parametrize("dense", [False, True], ids=["strided", "dense"])
+@pytest.mark.parametrize("name", ["deep4", "shallow"])
+def test_differentiable_copy_has_the_input_gradients_of_the_eval_network(name, dense):
+    model = network(name, dense).double().eval()
+    copy = inference_copy(model, differentiable=True)
+    assert not any(p.requires_grad for p in copy.parameters())
+    assert not any(getattr(m, "inplace", False) for m in copy.modules())
+    if name == "deep4":
+        assert kinds(copy).count("StridedMaxPool1d") == 4
+    x = 10 * torch.randn(3, N_CHANS, N_TIMES, generator=torch.Generator().manual_seed(8))
+    x = x.double().requires_grad_(True)
+    upstream = torch.randn(model(x).shape, generator=torch.Generator().manual_seed(9)).double()
+    (expected,) = torch.autograd.grad(model(x), x, upstream)
+    (actual,) = torch.autograd.grad(copy(x), x, upstream)
+    torch.testing.assert_close(actual, expected, rtol=1e-9, atol=1e-9 * expected.abs().max())
+    assert all(p.grad is None for p in model.parameters())
+
+
 def test_elu_after_a_convolution_only_overwrites_that_output():
     conv = nn.Conv1d(2, 2, 1)
     model = nn.Sequential(conv, nn.Identity(), Expression(F.elu))

@@ -28,7 +28,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from eegvis.perturbation import _device_and_dtype, _inference, _predict
+from eegvis.inference import inference_copy
+from eegvis.perturbation import _amplitude, _device_and_dtype, _inference, _predict
 
 log = logging.getLogger(__name__)
 
@@ -67,10 +68,12 @@ def amplitude_gradients(
 
     The model runs in eval mode (so that the crops of a batch do not interact
     through batch norm and the gradients of ``sum_i p_k(x_i)`` are the
-    per-crop gradients) on the device of its parameters; the training flags
-    of all its modules are restored afterwards, and no gradient is
-    accumulated in its parameters. Gradients are summed over batches in
-    float64; the memory needed is set by ``batch_size``.
+    per-crop gradients) on the device of its parameters, as its
+    differentiable inference copy (:func:`eegvis.inference.inference_copy`:
+    batch norms folded into the convolutions, and on a CPU time-major
+    convolutions and pooling); ``model`` itself is not changed, and no
+    gradient is accumulated in its parameters. Gradients are summed over
+    batches in float64; the memory needed is set by ``batch_size``.
 
     Parameters
     ----------
@@ -120,6 +123,7 @@ def amplitude_gradients(
     n_examples, n_chans, n_times = X.shape
     total = None
     start = time.perf_counter()
+    model = inference_copy(model, differentiable=True)
     with _inference(model, strip_log_softmax), torch.enable_grad():
         for first in range(0, n_examples, batch_size):
             x = X[first : first + batch_size].to(device, fft_dtype)
@@ -159,8 +163,11 @@ def _batch_gradients(model: nn.Module, x: torch.Tensor, dtype: torch.dtype) -> t
     dtype; the rebuilt crops are cast to the model's ``dtype``.
     """
     spectrum = torch.fft.rfft(x)
-    amplitude = spectrum.abs().requires_grad_(True)
-    phase = torch.polar(torch.ones_like(amplitude), spectrum.angle()).detach()
+    amplitude = _amplitude(spectrum)
+    # exp(i * angle(spectrum)) as spectrum / amplitude, 1 where the amplitude is 0 (the phase
+    # of numpy.angle(0) is 0): half the time of angle() and polar().
+    phase = torch.where(amplitude == 0, 1, spectrum / amplitude)
+    amplitude.requires_grad_(True)
     crops = torch.fft.irfft(amplitude * phase, n=x.shape[-1])
     predictions = _predict(model, crops.to(dtype))
     n_classes = predictions.shape[1]

@@ -16,8 +16,16 @@ On a CPU, in addition:
   as its channels-first ones (``benchmarks/README.md``);
 - max pooling over time (``nn.MaxPool1d``) keeps that layout. It is computed
   as the elementwise maximum of strided slices, so the values are identical;
+  under autograd, as ``F.max_pool2d`` on the time-major layout, whose
+  backward pass keeps the indices of the maxima;
 - an ELU right after a convolution overwrites the convolution's output instead
-  of allocating a new tensor.
+  of allocating a new tensor (not in a ``differentiable`` copy).
+
+:mod:`eegvis.gradients` backpropagates through a ``differentiable`` copy. For
+the Deep4Net on a CPU, a forward and two backward passes of 64 crops took
+0.4-0.6 times as long as through the network itself: ``nn.MaxPool1d`` with
+indices on the channels-first layout alone had taken 27% of that time
+(``benchmarks/README.md``).
 
 The networks themselves keep the channels-first layout, because channels-last
 made a training step 27% slower. On other devices the copy only folds and
@@ -128,13 +136,24 @@ class StridedMaxPool1d(nn.Module):
         self.kernel_size, self.stride, self.dilation = kernel_size, stride, dilation
 
     def forward(self, x: Tensor) -> Tensor:
-        """Map ``(batch, channels, time)`` to ``(batch, channels, time_out)``."""
+        """Map ``(batch, channels, time)`` to ``(batch, channels, time_out)``.
+
+        Under autograd (``x`` requires a gradient), ``F.max_pool2d`` on the
+        ``(batch, channels, 1, time)`` view computes the same values and, in
+        the backward pass, routes each window's gradient to its first
+        maximum, as ``nn.MaxPool1d`` does.
+        """
         span = x.shape[-1] - self.dilation * (self.kernel_size - 1)  # where windows may start
         if span < 1:
             raise ValueError(
                 f"input of {x.shape[-1]} samples is shorter than the pooling window "
                 f"({self.kernel_size} samples, dilation {self.dilation})"
             )
+        if torch.is_grad_enabled() and x.requires_grad:
+            pooled = F.max_pool2d(
+                x.unsqueeze(2), (1, self.kernel_size), (1, self.stride), 0, (1, self.dilation)
+            )
+            return pooled.squeeze(2)
         starts = [k * self.dilation for k in range(self.kernel_size)]
         slices = [x[..., s : s + span : self.stride] for s in starts]
         if len(slices) == 1:
@@ -158,20 +177,25 @@ class StridedMaxPool1d(nn.Module):
         return f"kernel_size={self.kernel_size}, stride={self.stride}, dilation={self.dilation}"
 
 
-def inference_copy(model: nn.Module) -> nn.Module:
-    """Return a copy of ``model`` for forward passes only: folded, fused and, on CPU, channels-last.
+def inference_copy(model: nn.Module, *, differentiable: bool = False) -> nn.Module:
+    """Return a copy of ``model`` for analyses: folded, fused and, on CPU, channels-last.
 
     See the module docstring for what changes. Modules that are not named
     there are copied unchanged, so any network works; only the named ones get
     faster. ``model`` itself is not modified. Forward hooks on the replaced
     modules of the copy do not see the original layers' outputs, and an ELU
     that runs in place overwrites the output of the convolution before it.
+    The copy's parameters do not require gradients.
 
     Parameters
     ----------
     model : torch.nn.Module
         Any network. The device of its first parameter decides whether the
         CPU layout applies.
+    differentiable : bool
+        If True, no ELU runs in place, so that gradients with respect to the
+        input flow through the copy without copies of in-place views (for
+        :mod:`eegvis.gradients`); forward passes are then slightly slower.
 
     Returns
     -------
@@ -180,7 +204,7 @@ def inference_copy(model: nn.Module) -> nn.Module:
         outputs equal those of ``model`` in eval mode up to float rounding
         (tested to 1e-5 relative in float32 and 1e-10 in float64).
     """
-    copy = fold_batch_norm(model)
+    copy = fold_batch_norm(model).requires_grad_(False)
     for module in list(copy.modules()):
         if isinstance(module, SplitFirstLayerNet) and module.fused_layers:
             module.conv_time = fused_first_block(module.conv_time, module.conv_spat)
@@ -190,18 +214,18 @@ def inference_copy(model: nn.Module) -> nn.Module:
         return copy
     for module in list(copy.modules()):
         if isinstance(module, nn.Sequential):
-            _channels_last_children(module)
+            _channels_last_children(module, in_place=not differentiable)
     return copy
 
 
-def _channels_last_children(sequence: nn.Sequential) -> None:
-    """Replace the children of ``sequence`` that have a channels-last or in-place equivalent."""
+def _channels_last_children(sequence: nn.Sequential, in_place: bool) -> None:
+    """Replace the children of ``sequence`` that have a channels-last (or in-place) equivalent."""
     after_convolution = False
     for name, child in list(sequence.named_children()):
         replacement = _channels_last(child)
         if replacement is not child:
             setattr(sequence, name, replacement)
-        elif after_convolution and _is_elu(child):
+        elif in_place and after_convolution and _is_elu(child):
             setattr(sequence, name, nn.ELU(getattr(child, "alpha", 1.0), inplace=True))
         if not isinstance(child, nn.Identity):
             after_convolution = isinstance(replacement, (ChannelsLastConv1d, *CONVOLUTIONS))

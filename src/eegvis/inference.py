@@ -22,10 +22,10 @@ On a CPU, in addition:
   of allocating a new tensor (not in a ``differentiable`` copy).
 
 :mod:`eegvis.gradients` backpropagates through a ``differentiable`` copy. For
-the Deep4Net on a CPU, a forward and two backward passes of 64 crops took
-0.4-0.6 times as long as through the network itself: ``nn.MaxPool1d`` with
-indices on the channels-first layout alone had taken 27% of that time
-(``benchmarks/README.md``).
+the Deep4Net on a CPU, the amplitude gradients of 300 crops took 0.45-0.62
+times as long as through the network itself (1 and 2 threads):
+``nn.MaxPool1d`` with indices on the channels-first layout alone had taken 27%
+of the time (``benchmarks/README.md``).
 
 The networks themselves keep the channels-first layout, because channels-last
 made a training step 27% slower. On other devices the copy only folds and
@@ -194,8 +194,8 @@ def inference_copy(model: nn.Module, *, differentiable: bool = False) -> nn.Modu
         CPU layout applies.
     differentiable : bool
         If True, no ELU runs in place, so that gradients with respect to the
-        input flow through the copy without copies of in-place views (for
-        :mod:`eegvis.gradients`); forward passes are then slightly slower.
+        input flow through the copy without autograd copying in-place views
+        back (for :mod:`eegvis.gradients`).
 
     Returns
     -------

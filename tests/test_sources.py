@@ -142,8 +142,9 @@ def test_the_high_gamma_channels_at_500_hz_go_through_an_analysis_to_a_figure(tm
     assert len(figure.axes) >= 2 * 4
 
 
-#: The High-Gamma Dataset's 128 EEG channels (MOABB ``Schirrmeister2017``), in its order.
-HIGH_GAMMA_CHANNELS = (
+#: 128 channels of a 10-05 cap like the High-Gamma Dataset's (MOABB ``Schirrmeister2017``),
+#: with its half-position names (FFC5h, CCP3h, ...), mastoids and inion row.
+CHANNELS_128 = (
     "Fp1 Fp2 Fpz F7 F3 Fz F4 F8 FC5 FC1 FC2 FC6 M1 T7 C3 Cz C4 T8 M2 CP5 CP1 CP2 CP6 P7 P3 Pz P4 "
     "P8 POz O1 Oz O2 AF7 AF3 AF4 AF8 F5 F1 F2 F6 FC3 FCz FC4 C5 C1 C2 C6 CP3 CPz CP4 P5 P1 P2 P6 "
     "PO5 PO3 PO4 PO6 FT7 FT8 TP7 TP8 PO7 PO8 FT9 FT10 TPP9h TPP10h PO9 PO10 P9 P10 AFF1 AFz AFF2 "
@@ -154,33 +155,31 @@ HIGH_GAMMA_CHANNELS = (
 ).split()
 
 
-def test_128_high_gamma_channels_are_fetched_epoched_positioned_and_drawn(tmp_path):
-    """The paper's own montage: every channel keeps a distinct position and is drawn."""
+def test_128_channels_are_fetched_epoched_positioned_and_drawn(tmp_path):
+    """A montage like the paper's: every channel keeps a distinct position and is drawn."""
     import matplotlib.pyplot as plt
 
     from eegvis.viz.topomaps import eeg_info, plot_map_grid, scalp_positions
 
-    assert len(set(HIGH_GAMMA_CHANNELS)) == 128
-    options = {**FAKE, "channels": HIGH_GAMMA_CHANNELS, "n_sessions": 1, "duration": 30}
+    assert len(set(CHANNELS_128)) == 128
+    options = {**FAKE, "channels": CHANNELS_128, "n_sessions": 1, "duration": 30}
     path = fetch_subject("FakeDataset", 1, tmp_path / "S001_raw.fif", options)
     raw = mne.io.read_raw_fif(path, verbose="error")
-    assert raw.ch_names == HIGH_GAMMA_CHANNELS
+    assert raw.ch_names == CHANNELS_128
     head = raw.get_montage().get_positions()["ch_pos"]
-    assert all(np.isfinite(head[name]).all() for name in HIGH_GAMMA_CHANNELS)
+    assert all(np.isfinite(head[name]).all() for name in CHANNELS_128)
 
     epochs, _ = epoch_subject(1, [path], [0], {name: name for name in CLASSES}, 0.0, 2.0, 128.0)
     assert epochs.get_data().shape[1] == 128
 
-    pos, sphere = scalp_positions(eeg_info(HIGH_GAMMA_CHANNELS))
+    pos, sphere = scalp_positions(eeg_info(CHANNELS_128))
     gaps = np.linalg.norm(pos[:, None] - pos[None], axis=-1) + np.eye(128)
     assert gaps.min() > 0.005  # no two channels share a spot on the map (metres)
-    c3, c4, fz, pz = (HIGH_GAMMA_CHANNELS.index(n) for n in ("C3", "C4", "Fz", "Pz"))
+    c3, c4, fz, pz = (CHANNELS_128.index(n) for n in ("C3", "C4", "Fz", "Pz"))
     assert pos[c3, 0] < 0 < pos[c4, 0] and pos[pz, 1] < pos[fz, 1]
     values = np.zeros((1, 1, 128))
     values[0, 0, c3] = 1.0
-    fig = plot_map_grid(
-        values, ["mu"], ["trained"], HIGH_GAMMA_CHANNELS, title="128", cbar_label="r"
-    )
+    fig = plot_map_grid(values, ["mu"], ["trained"], CHANNELS_128, title="128", cbar_label="r")
     try:
         (ax,) = [a for a in fig.axes if a.images]
         assert len(ax.images) == 1

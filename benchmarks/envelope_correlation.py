@@ -7,12 +7,12 @@ Analysis A (band-pass, per-window squared Hilbert envelope, moving average
 over the receptive field, joining the windows into trials, Pearson
 correlation pooled over trials and time).
 
-- eegvis: the code the workflow's envelope job runs: ``eegvis.envelopes.bandpass``
+- eegvis: the code the workflow's envelope job runs: ``eegvis.data.filters.bandpass``
   (sosfiltfilt), then, on ``--device``, the envelope stage of
-  ``eegvis.envelope_activation.envelope_activation_statistics`` (``_envelope_sums``:
+  ``eegvis.analyses.envelope_activation.envelope_activation_statistics`` (``_envelope_sums``:
   windows, rFFT Hilbert envelope in torch, running sums; ``_field_envelopes``: the
   means over the layer's fields, joined and pooled in one pass; ``_pooled_units``)
-  and ``eegvis.correlation.StreamingCorrelation.update`` (float64 sums relative to
+  and ``eegvis.analyses.correlation.StreamingCorrelation.update`` (float64 sums relative to
   the batch's first sample, one matrix product per chunk).
 - reference: ``scipy.signal.butter`` (b, a) + ``filtfilt`` per trial, channel
   and band; ``scipy.signal.hilbert`` and ``numpy.convolve`` per window,
@@ -49,18 +49,18 @@ import numpy as np
 import scipy.signal
 import torch
 
-from eegvis.correlation import StreamingCorrelation
-from eegvis.crops import crop_starts
-from eegvis.devices import resolve_device
-from eegvis.envelope_activation import (
+from eegvis.analyses.correlation import StreamingCorrelation
+from eegvis.analyses.envelope_activation import (
     _envelope_sums,
     _field_envelopes,
     _output_runs,
     _pooled_units,
     kept_outputs,
 )
-from eegvis.envelopes import bandpass
-from eegvis.layers import LayerGeometry
+from eegvis.data.filters import bandpass
+from eegvis.models.crops import crop_starts
+from eegvis.models.layers import LayerGeometry
+from eegvis.utils.devices import resolve_device
 
 SFREQ = 160.0
 BANDS = [(7.0, 13.0), (13.0, 31.0), (60.0, 78.0)]

@@ -7,12 +7,12 @@ envelope-activation correlations of both networks:
 
 - reference (commit a8016e4, run from a git worktree in a subprocess, as its
   jobs ran): one ``bandpass_subject`` job per subject (band-pass each run with
-  ``eegvis.epochs.bandpassed_trials``, write ``.npy``), then one
+  ``eegvis.data.epochs.bandpassed_trials``, write ``.npy``), then one
   ``envelope_activation`` job per network (``correlate_subjects``: NumPy
   envelopes, reading the ``.npy`` files back);
 - eegvis (this tree): the one ``envelope_activation`` job of the workflow,
   ``eegvis.analyses.envelope_activation_networks`` over
-  ``eegvis.bandpassing.bandpassed_subjects`` (band-pass in a background thread,
+  ``eegvis.data.bandpassing.bandpassed_subjects`` (band-pass in a background thread,
   envelopes in torch, shared by both networks), with ``--threads`` bands
   band-passed at a time, as the workflow's job does with its threads.
 
@@ -42,10 +42,10 @@ import torch
 import yaml
 
 from eegvis.analyses import envelope_activation_networks
-from eegvis.bandpassing import bandpassed_subjects
-from eegvis.config import resolve_bands
-from eegvis.devices import resolve_device
-from eegvis.model_io import load_model
+from eegvis.data.bandpassing import bandpassed_subjects
+from eegvis.models.io import load_model
+from eegvis.pipeline.config import resolve_bands
+from eegvis.utils.devices import resolve_device
 
 NETWORKS = ("trained", "untrained")
 
@@ -54,9 +54,9 @@ REFERENCE = textwrap.dedent(
     import json, sys, time
     from pathlib import Path
     import numpy as np, torch
-    from eegvis.envelope_activation import correlate_subjects
-    from eegvis.epochs import bandpassed_trials, load_epochs, to_arrays
-    from eegvis.model_io import load_model
+    from eegvis.analyses.envelope_activation import correlate_subjects
+    from eegvis.data.epochs import bandpassed_trials, load_epochs, to_arrays
+    from eegvis.models.io import load_model
     from eegvis.models import BLOCK_OUTPUTS
 
     job = json.loads(sys.argv[1])

@@ -3,8 +3,8 @@
 The issue's GPU target: the envelope job for 109 subjects x the paper's 22 bands
 x 5 layers x 2 networks in under 2 minutes on one H100/H200. This script runs
 what that job runs, ``eegvis.analyses.envelope_activation_networks`` over
-subjects band-passed in a background thread (``eegvis.subjects.prefetched``,
-``--threads`` bands at a time with ``eegvis.envelopes.bandpass``), on
+subjects band-passed in a background thread (``eegvis.data.subjects.prefetched``,
+``--threads`` bands at a time with ``eegvis.data.filters.bandpass``), on
 synthetic subjects shaped like PhysioNet EEGBCI: 3 runs of 64 channels x 20,000
 samples at 160 Hz (pink noise, about 15 uV), 15 trials of 497 samples cut from
 each run. Only reading EDF and epochs files is left out. The networks are the
@@ -38,13 +38,13 @@ import numpy as np
 import torch
 
 from eegvis.analyses import envelope_activation_networks
-from eegvis.config import resolve_bands
-from eegvis.dense import to_dense_prediction_model
-from eegvis.devices import resolve_device
-from eegvis.envelopes import bandpass
+from eegvis.data.filters import bandpass
+from eegvis.data.montage import standard_montage
+from eegvis.data.subjects import SubjectTrials, prefetched
 from eegvis.models import SEED_000_OPTIONS, Deep4Net
-from eegvis.montage import standard_montage
-from eegvis.subjects import SubjectTrials, prefetched
+from eegvis.models.dense import to_dense_prediction_model
+from eegvis.pipeline.config import resolve_bands
+from eegvis.utils.devices import resolve_device
 
 N_CHANS, SFREQ, LENGTH = 64, 160.0, 450
 N_RUNS, RUN_SAMPLES, TRIALS_PER_RUN, TRIAL_SAMPLES = 3, 20_000, 15, 497

@@ -12,7 +12,7 @@ Rows, on the same module (the same weights) and the same crops:
   runs, on one subject whose trials are the crops (one window per trial),
   with the workflow's default batch size; it also finds the network's
   receptive field and the class difference of mean amplitude. Its gradient
-  step alone, ``eegvis.gradients.amplitude_gradients``, is timed too.
+  step alone, ``eegvis.analyses.gradients.amplitude_gradients``, is timed too.
 - braindecode 0.8.1: ``braindecode.visualization.compute_amplitude_gradients``
   with the same batch size, on the same module with its ``softmax`` replaced
   by the identity (eegvis bypasses it with ``strip_log_softmax``). braindecode
@@ -23,7 +23,7 @@ Rows, on the same module (the same weights) and the same crops:
   not the imports.
 
 braindecode returns each crop's gradient divided by its batch's size; the
-map compared is ``mean_i(B_i * g[:, i])`` (see ``eegvis.gradients``), and the
+map compared is ``mean_i(B_i * g[:, i])`` (see ``eegvis.analyses.gradients``), and the
 largest absolute difference to eegvis's map is printed.
 
     python benchmarks/gradients.py [--n-crops 300] [--batch-size 64] [--threads N]
@@ -49,11 +49,11 @@ import numpy as np
 import torch
 
 from eegvis.analyses import gradient_subjects
-from eegvis.dense import to_dense_prediction_model
-from eegvis.devices import resolve_device
-from eegvis.gradients import amplitude_gradients
+from eegvis.analyses.gradients import amplitude_gradients
+from eegvis.data.subjects import SubjectTrials
 from eegvis.models import SEED_000_OPTIONS, Deep4Net
-from eegvis.subjects import SubjectTrials
+from eegvis.models.dense import to_dense_prediction_model
+from eegvis.utils.devices import resolve_device
 
 SFREQ = 160.0
 N_CHANS, N_TIMES = 64, 450

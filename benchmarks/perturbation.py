@@ -1,4 +1,4 @@
-"""Time the amplitude-perturbation analysis: braindecode 0.4.85 against eegvis.perturbation.
+"""Time the amplitude perturbation: braindecode 0.4.85 against eegvis.analyses.perturbation.
 
 Model: the seed-000 Deep4Net of braindecode 0.4.85 (64 channels, 2 classes,
 input_time_length 450, filter_length_3=5, filter_length_4=5, pool_time_stride=2,
@@ -45,10 +45,10 @@ from braindecode.models.util import to_dense_prediction_model
 from braindecode.visualization.perturbation import compute_amplitude_prediction_correlations
 from torch import nn
 
-from eegvis.dense import to_dense_prediction_model as eegvis_dense
+from eegvis.analyses.perturbation import amplitude_perturbation_correlation
 from eegvis.models import SEED_000_OPTIONS
 from eegvis.models import Deep4Net as EegvisDeep4Net
-from eegvis.perturbation import amplitude_perturbation_correlation
+from eegvis.models.dense import to_dense_prediction_model as eegvis_dense
 
 SFREQ = 160.0
 N_CHANS, N_TIMES = 64, 450

@@ -44,11 +44,11 @@ def measure(mode: str, n_subjects: int, n_iterations: int, threads: int) -> dict
     import torch
 
     from eegvis import analyses
-    from eegvis.dense import to_dense_prediction_model
+    from eegvis.analyses._spill import spilled_rows
+    from eegvis.data.montage import standard_montage
+    from eegvis.data.subjects import SubjectTrials
     from eegvis.models import SEED_000_OPTIONS, Deep4Net
-    from eegvis.montage import standard_montage
-    from eegvis.spill import spilled_rows
-    from eegvis.subjects import SubjectTrials
+    from eegvis.models.dense import to_dense_prediction_model
 
     torch.set_num_threads(threads)
     if mode == "held":

@@ -7,7 +7,7 @@ amount of N(0, 1) noise in batches of ``--batch-size`` crops:
 
 - reference: one ``torch.Generator`` for the whole analysis, one draw per crop
   (eegvis's stream up to commit 17fb30e; it cannot be split between threads);
-- eegvis inline: :class:`eegvis.perturbation_noise.NoiseStream` without an
+- eegvis inline: :class:`eegvis.analyses._noise.NoiseStream` without an
   executor, what the workflow runs on a CPU;
 - eegvis threads: the same stream drawn ahead by ``--threads`` worker threads,
   what the workflow runs on a GPU (``torch.get_num_threads()`` workers, twice as
@@ -27,7 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import torch
 
-from eegvis.perturbation_noise import NoiseStream
+from eegvis.analyses._noise import NoiseStream
 
 N_CHANS, N_FREQS = 64, 226
 

@@ -30,9 +30,9 @@ from braindecode.models.deep4 import Deep4Net as BraindecodeDeep4Net
 from braindecode.models.util import to_dense_prediction_model as braindecode_dense
 from braindecode.torch_ext.util import set_random_seeds
 
-from eegvis.dense import to_dense_prediction_model
-from eegvis.layers import n_predictions
 from eegvis.models import SEED_000_OPTIONS, Deep4Net
+from eegvis.models.dense import to_dense_prediction_model
+from eegvis.models.layers import n_predictions
 
 ARCHITECTURE = SEED_000_OPTIONS
 N_CHANS, N_CLASSES, N_TIMES = 64, 2, 450

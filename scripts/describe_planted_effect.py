@@ -1,8 +1,8 @@
 """Write down the effect planted in the synthetic dataset (or that none was), for later checks."""
 
-from eegvis.io import write_json
-from eegvis.logs import log_to_file
-from eegvis.synthetic import PLANTED_EFFECT
+from eegvis.data.synthetic import PLANTED_EFFECT
+from eegvis.pipeline.logs import log_to_file
+from eegvis.utils.io import write_json
 
 log_to_file(snakemake.log[0])
 write_json(snakemake.output[0], {"planted": snakemake.params.planted, **PLANTED_EFFECT.to_dict()})

@@ -4,10 +4,10 @@ import mne
 import torch
 
 from eegvis.analyses import envelope_activation_networks
-from eegvis.bandpassing import bandpassed_subjects
-from eegvis.devices import resolve_device
-from eegvis.logs import log_to_file
-from eegvis.model_io import load_model
+from eegvis.data.bandpassing import bandpassed_subjects
+from eegvis.models.io import load_model
+from eegvis.pipeline.logs import log_to_file
+from eegvis.utils.devices import resolve_device
 
 log = log_to_file(snakemake.log[0])
 torch.set_num_threads(snakemake.threads)

@@ -4,11 +4,11 @@ import mne
 import torch
 
 from eegvis.analyses import envelope_class_subjects
-from eegvis.bandpassing import bandpassed_subjects
-from eegvis.envelope_activation import OUTPUT
-from eegvis.layers import receptive_fields
-from eegvis.logs import log_to_file
-from eegvis.model_io import load_model
+from eegvis.analyses.envelope_activation import OUTPUT
+from eegvis.data.bandpassing import bandpassed_subjects
+from eegvis.models.io import load_model
+from eegvis.models.layers import receptive_fields
+from eegvis.pipeline.logs import log_to_file
 
 log = log_to_file(snakemake.log[0])
 torch.set_num_threads(snakemake.threads)

@@ -1,9 +1,9 @@
 """Cut one subject's recordings into labelled epochs (MNE .fif) plus a summary."""
 
-from eegvis.download import verify_checksums
-from eegvis.epochs import epoch_subject
-from eegvis.io import atomic_output, write_json
-from eegvis.logs import log_to_file
+from eegvis.data.download import verify_checksums
+from eegvis.data.epochs import epoch_subject
+from eegvis.pipeline.logs import log_to_file
+from eegvis.utils.io import atomic_output, write_json
 
 log_to_file(snakemake.log[0])
 window = snakemake.params.epochs

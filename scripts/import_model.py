@@ -1,13 +1,13 @@
 """Take the weights of a network trained elsewhere (model.class, model.checkpoint)."""
 
-from eegvis.logs import log_to_file
-from eegvis.model_io import (
+from eegvis.models.io import (
     ModelFileError,
     load_architecture,
     load_model,
     read_state_dict,
     save_model,
 )
+from eegvis.pipeline.logs import log_to_file
 
 log = log_to_file(snakemake.log[0])
 model, metadata = load_model(snakemake.input.initial)

@@ -7,10 +7,10 @@ import mne
 import torch
 
 from eegvis.analyses import perturbation_subjects
-from eegvis.devices import resolve_device
-from eegvis.epochs import iter_subjects
-from eegvis.logs import log_to_file
-from eegvis.model_io import load_model
+from eegvis.data.epochs import iter_subjects
+from eegvis.models.io import load_model
+from eegvis.pipeline.logs import log_to_file
+from eegvis.utils.devices import resolve_device
 
 log = log_to_file(snakemake.log[0])
 torch.set_num_threads(snakemake.threads)

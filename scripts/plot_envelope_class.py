@@ -2,8 +2,8 @@
 
 import pandas as pd
 
-from eegvis.io import save_figure
-from eegvis.logs import log_to_file
+from eegvis.pipeline.logs import log_to_file
+from eegvis.utils.io import save_figure
 from eegvis.viz.envelopes import plot_envelope_class
 
 log_to_file(snakemake.log[0])

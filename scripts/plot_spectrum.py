@@ -1,8 +1,8 @@
 """Channel × frequency maps of the gradient or perturbation analysis, per network and class."""
 
-from eegvis.io import save_figure
-from eegvis.logs import log_to_file
 from eegvis.maps import read_maps
+from eegvis.pipeline.logs import log_to_file
+from eegvis.utils.io import save_figure
 from eegvis.viz.spectral import ANALYSIS_TITLES, plot_spectrum
 
 log_to_file(snakemake.log[0])

@@ -2,8 +2,8 @@
 
 import pandas as pd
 
-from eegvis.io import atomic_output
-from eegvis.logs import log_to_file
+from eegvis.pipeline.logs import log_to_file
+from eegvis.utils.io import atomic_output
 
 log = log_to_file(snakemake.log[0])
 table = pd.concat([pd.read_csv(path) for path in snakemake.input], ignore_index=True)

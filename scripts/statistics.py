@@ -1,37 +1,19 @@
 """Test one analysis's maps across subjects and estimate their split-half reliability."""
 
 import mne
-import pandas as pd
 
-from eegvis.io import atomic_output
-from eegvis.logs import log_to_file
-from eegvis.map_statistics import (
-    attribution_results,
-    envelope_activation_families,
-    envelope_class_families,
-    iteration_reliability_table,
-    spectral_families,
-    statistics_table,
-    subject_reliability_table,
-)
 from eegvis.maps import read_maps
+from eegvis.pipeline.logs import log_to_file
+from eegvis.stats.families import analysis_families
+from eegvis.stats.tables import reliability_table, statistics_table
+from eegvis.utils.io import atomic_output
 
 log = log_to_file(snakemake.log[0])
 analysis = snakemake.wildcards.analysis
 settings = snakemake.params.statistics
+bands, controls = snakemake.params.bands, snakemake.params.controls
 results = {name: read_maps(path) for name, path in snakemake.input.items()}
-if analysis == "envelope_class":
-    families = envelope_class_families(results["envelope_class"], settings["subjects"])
-elif analysis == "envelope_activation":
-    families = envelope_activation_families(
-        results, snakemake.params.controls, settings["subjects"]
-    )
-else:
-    if analysis == "attribution":  # computed from the gradient results
-        results = attribution_results(results)
-    families = spectral_families(
-        analysis, results, snakemake.params.bands, snakemake.params.controls, settings["subjects"]
-    )
+families = analysis_families(analysis, results, bands, controls, settings["subjects"])
 adjacency = None
 if settings["method"] == "cluster":
     info = next(iter(results.values())).eegvis.info
@@ -53,12 +35,7 @@ statistics = statistics_table(
     seed=settings["seed"],
     adjacency=adjacency,
 )
-reliability = subject_reliability_table(families)
-if analysis == "perturbation":
-    reliability = pd.concat(
-        [reliability, iteration_reliability_table(results, snakemake.params.bands)],
-        ignore_index=True,
-    )
+reliability = reliability_table(analysis, families, results, bands)
 for keys, rows in statistics.groupby(["contrast", "layer", "class"], dropna=False, sort=False):
     log.info(
         "%s: %d significant cells of %d",

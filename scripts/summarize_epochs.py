@@ -2,9 +2,9 @@
 
 import json
 
-from eegvis.io import atomic_output
-from eegvis.logs import log_to_file
-from eegvis.summaries import summary_table
+from eegvis.data.summaries import summary_table
+from eegvis.pipeline.logs import log_to_file
+from eegvis.utils.io import atomic_output
 
 log = log_to_file(snakemake.log[0])
 summaries = [json.loads(open(path).read()) for path in snakemake.input]

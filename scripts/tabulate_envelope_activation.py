@@ -1,8 +1,8 @@
 """Tidy table of the pooled mean-over-units envelope-activation correlations, every network."""
 
-from eegvis.io import atomic_output
-from eegvis.logs import log_to_file
 from eegvis.maps import envelope_activation_table, read_maps
+from eegvis.pipeline.logs import log_to_file
+from eegvis.utils.io import atomic_output
 
 log_to_file(snakemake.log[0])
 table = envelope_activation_table([read_maps(path) for path in snakemake.input])

@@ -3,17 +3,20 @@
 Training starts from the initial weights of the untrained control network.
 """
 
-import hashlib
-import json
 from dataclasses import asdict
 
 import torch
 
-from eegvis.epochs import load_split
-from eegvis.io import atomic_output
-from eegvis.logs import log_to_file
-from eegvis.model_io import load_architecture, load_model, save_model
-from eegvis.training import TrainingSettings, fit_cropped, permute_labels_within
+from eegvis.data.epochs import load_split
+from eegvis.models.io import load_architecture, load_model, save_model
+from eegvis.pipeline.logs import log_to_file
+from eegvis.training import (
+    TrainingSettings,
+    checkpoint_fingerprint,
+    fit_cropped,
+    permute_labels_within,
+)
+from eegvis.utils.io import atomic_output
 
 log = log_to_file(snakemake.log[0])
 torch.set_num_threads(snakemake.threads)
@@ -29,17 +32,9 @@ settings = TrainingSettings(**params.training)
 if params.shuffle_labels:
     y_train = permute_labels_within(y_train, train_subjects, settings.seed)
     log.info("Control: training labels permuted within each subject (seed %d)", settings.seed)
-fingerprint = hashlib.sha256(
-    json.dumps(
-        [
-            architecture,
-            asdict(settings),
-            params.shuffle_labels,
-            snakemake.input.train,
-            snakemake.input.valid,
-        ]
-    ).encode()
-).hexdigest()
+fingerprint = checkpoint_fingerprint(
+    architecture, settings, params.shuffle_labels, snakemake.input.train, snakemake.input.valid
+)
 history, _ = fit_cropped(
     model,
     (X_train, y_train),

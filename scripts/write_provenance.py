@@ -1,7 +1,7 @@
 """Record the config, software, seeds, machine and output digests of this run."""
 
-from eegvis.logs import log_to_file
-from eegvis.provenance import collect_provenance, write_provenance
+from eegvis.pipeline.logs import log_to_file
+from eegvis.pipeline.provenance import collect_provenance, write_provenance
 
 log = log_to_file(snakemake.log[0])
 provenance = collect_provenance(

@@ -129,7 +129,7 @@ def tiny_config() -> dict:
     return config
 
 
-#: braindecode 0.8.1 (test oracle of eegvis.gradients) and the modules its
+#: braindecode 0.8.1 (test oracle of eegvis.analyses.gradients) and the modules its
 #: ``braindecode.visualization.gradients`` import chain needs that the venv lacks
 #: (``braindecode/__init__`` imports skorch, which imports scikit-learn; braindecode's
 #: util imports h5py), pinned to versions that import with this venv's numpy and torch.

@@ -50,7 +50,7 @@ def make_epochs() -> mne.EpochsArray:
     data = rng.standard_normal((n_trials, len(CHANNELS), TRIAL_SAMPLES))
     mu = np.sin(2 * np.pi * 10 * times + rng.uniform(0, 2 * np.pi, (n_trials, 1)))
     data[:, CHANNELS.index("C3")] += np.where(labels == 1, 0.5, 2.0)[:, None] * mu
-    from eegvis.montage import standard_montage
+    from eegvis.data.montage import standard_montage
 
     info = mne.create_info(CHANNELS, SFREQ, "eeg")
     info.set_montage(standard_montage())

@@ -6,7 +6,7 @@ Run in a subprocess with ``PYTHONPATH`` set to the folder of the
 
     python oracle_braindecode081.py MODEL INPUTS OUTPUT
 
-MODEL is a file of :func:`eegvis.model_io.save_model` (loaded in eval mode);
+MODEL is a file of :func:`eegvis.models.io.save_model` (loaded in eval mode);
 INPUTS a ``torch.save`` of ``{"X": tensor, "batch_size": int}``. OUTPUT (``.npz``)
 receives ``raw`` and ``stripped``, the gradients of the model as saved and with its
 ``softmax`` (LogSoftmax) replaced by the identity, each of shape (n_classes,
@@ -29,7 +29,7 @@ def main(model_path: str, inputs_path: str, output_path: str) -> None:
     import braindecode
     from braindecode.visualization.gradients import compute_amplitude_gradients
 
-    from eegvis.model_io import load_model
+    from eegvis.models.io import load_model
 
     version = importlib.metadata.version("braindecode")
     # braindecode 0.8.1's own braindecode/version.py says "0.8".

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import torch
 
-from eegvis.epochs import load_epochs
+from eegvis.data.epochs import load_epochs
 
 TIMING_COLUMNS = ("train_time_s", "wall_time_s")
 

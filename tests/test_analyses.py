@@ -9,18 +9,19 @@ import pytest
 from test_layers import SMALL
 
 import eegvis
-from eegvis.analyses import envelope_activation_networks, iter_epochs_subjects
-from eegvis.dense import to_dense_prediction_model
-from eegvis.envelope_activation import (
+from eegvis.analyses import envelope_activation_networks
+from eegvis.analyses.envelope_activation import (
     OUTPUT,
     as_channel_band_array,
     envelope_activation_statistics,
 )
-from eegvis.envelopes import bandpass
+from eegvis.analyses.perturbation import band_mean
+from eegvis.data.filters import bandpass
+from eegvis.data.montage import standard_montage
+from eegvis.data.trials import iter_epochs_subjects
 from eegvis.models import Deep4Net
-from eegvis.montage import standard_montage
-from eegvis.perturbation import band_mean
-from eegvis.statistics import one_sample_test
+from eegvis.models.dense import to_dense_prediction_model
+from eegvis.stats.one_sample import one_sample_test
 
 CHANNELS = ["FC3", "FC4", "C3", "Cz", "C4", "Pz"]
 SFREQ, N_SAMPLES, LENGTH = 160.0, 500, 450

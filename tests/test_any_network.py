@@ -13,9 +13,9 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from eegvis.dense import receptive_fields
 from eegvis.maps import read_maps
 from eegvis.models import Deep4Net
+from eegvis.models.dense import analytic_fields
 
 pytestmark = pytest.mark.slow
 ANALYSES = ("envelope_activation", "envelope_class", "gradient", "perturbation")
@@ -59,7 +59,7 @@ def test_probed_geometry_of_braindecode_deep4net_is_the_analytic_one(oracle):
     probed = geometry(oracle)
     theirs = probed["deep4_braindecode"]
     options = json.loads((oracle / "deep4_options.json").read_text())
-    fields = receptive_fields(Deep4Net(8, 2, 450, **options))
+    fields = analytic_fields(Deep4Net(8, 2, 450, **options))
     for i, layer in enumerate(["pool_nonlin", "pool_nonlin_2", "pool_nonlin_3", "pool_nonlin_4"]):
         assert theirs[layer]["field"] == fields[layer]
         assert theirs[layer]["stride"] == 2 ** (i + 1)  # pool_time_stride 2 in every block

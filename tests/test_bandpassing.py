@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 from test_epochs import CLASSES, RUNS, SFREQ, TMAX, TMIN, run_paths
 
-from eegvis.bandpassing import bandpassed_subjects, bandpassed_trials
-from eegvis.envelopes import bandpass
-from eegvis.epochs import epoch_run, epoch_subject
-from eegvis.io import write_json
-from eegvis.recordings import read_runs
-from eegvis.subjects import prefetched
+from eegvis.data.bandpassing import bandpassed_subjects, bandpassed_trials
+from eegvis.data.epochs import epoch_run, epoch_subject
+from eegvis.data.filters import bandpass
+from eegvis.data.recordings import read_runs
+from eegvis.data.subjects import prefetched
+from eegvis.utils.io import write_json
 
 BANDS = [(7.0, 13.0), (60.0, 78.0)]
 WINDOW = {"classes": CLASSES, "tmin": TMIN, "tmax": TMAX, "sfreq": SFREQ, "units": "uV"}

@@ -11,7 +11,7 @@ from conftest import REPO, run_snakemake, write_config
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
-from eegvis.config import (
+from eegvis.pipeline.config import (
     ConfigError,
     check_bands,
     check_config,

@@ -13,16 +13,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from eegvis import correlation
-from eegvis.correlation import (
+from eegvis.analyses import correlation
+from eegvis.analyses.correlation import (
     StreamingCorrelation,
     one_hot_series,
     pool_samples,
 )
-from eegvis.crops import crop_starts
-from eegvis.envelope_activation import join_windows, kept_outputs
-from eegvis.envelopes import bandpass, cut_windows, moving_average, squared_envelope
-from eegvis.layers import LayerGeometry
+from eegvis.analyses.envelope_activation import join_windows, kept_outputs
+from eegvis.analyses.envelopes import cut_windows, moving_average, squared_envelope
+from eegvis.data.filters import bandpass
+from eegvis.models.crops import crop_starts
+from eegvis.models.layers import LayerGeometry
 
 N_X, N_Y = 6, 4
 
@@ -111,7 +112,7 @@ def test_constant_columns_give_nan_and_a_warning(data, caplog):
     x, y = data[0].copy(), data[1].copy()
     x[:, 2] = 0.1  # 0.1 has no exact binary value: its mean is not exactly 0.1
     y[:, 3] = -7.0
-    with caplog.at_level(logging.WARNING, logger="eegvis.correlation"):
+    with caplog.at_level(logging.WARNING, logger="eegvis.analyses.correlation"):
         r = accumulate(x, y, [1000]).correlation()
     assert np.isnan(r[2]).all() and np.isnan(r[:, 3]).all()
     expected = pearson(x, y)
@@ -125,7 +126,7 @@ def test_columns_constant_within_each_batch_are_not_constant(data, caplog):
     """A class label is constant within a trial but varies across trials."""
     x = data[0][:200]
     y = np.repeat([[0.0], [1.0]], 100, axis=0)
-    with caplog.at_level(logging.WARNING, logger="eegvis.correlation"):
+    with caplog.at_level(logging.WARNING, logger="eegvis.analyses.correlation"):
         r = accumulate(x, y, [100]).correlation()
     np.testing.assert_allclose(r, pearson(x, y), atol=1e-12)
     assert not caplog.text
@@ -133,7 +134,7 @@ def test_columns_constant_within_each_batch_are_not_constant(data, caplog):
 
 def test_too_few_samples_give_nan(caplog):
     acc = StreamingCorrelation(2, 3, device="cpu")
-    with caplog.at_level(logging.WARNING, logger="eegvis.correlation"):
+    with caplog.at_level(logging.WARNING, logger="eegvis.analyses.correlation"):
         assert np.isnan(acc.correlation()).all()
         acc.update(np.ones((1, 2)), np.ones((1, 3)))
         assert np.isnan(acc.correlation()).all()

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from eegvis.crops import crop_index, crop_starts, trial_predictions
+from eegvis.models.crops import crop_index, crop_starts, trial_predictions
 
 
 @pytest.mark.parametrize(

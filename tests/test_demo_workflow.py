@@ -111,7 +111,7 @@ def test_gradient_map_is_reliable_and_significant_at_planted_places(demo, plante
 
 
 def test_perturbation_converges_to_the_gradient_map(demo):
-    from eegvis.perturbation import band_mean
+    from eegvis.analyses.perturbation import band_mean
 
     perturbation = read_maps(demo / "perturbation" / "trained.nc")
     gradient = read_maps(demo / "gradient" / "trained.nc")
@@ -156,7 +156,7 @@ def test_figures_exist_and_one_can_be_rebuilt_alone(demo):
 
 
 def test_perturbation_map_of_trained_network_shows_planted_effect(demo, planted):
-    from eegvis.perturbation import band_mean
+    from eegvis.analyses.perturbation import band_mean
 
     maps = {}
     for model in ("trained", "untrained"):

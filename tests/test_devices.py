@@ -1,6 +1,6 @@
 import torch
 
-from eegvis.devices import resolve_device
+from eegvis.utils.devices import resolve_device
 
 
 def test_auto_picks_cuda_only_when_available():

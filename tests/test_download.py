@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-from eegvis.download import (
+from eegvis.data.download import (
     ChecksumError,
     DownloadError,
     dataset_root,

@@ -9,17 +9,17 @@ import pytest
 import scipy.signal
 import torch
 
-from eegvis.crops import crop_starts
-from eegvis.dense import receptive_fields, to_dense_prediction_model
-from eegvis.envelope_activation import (
+from eegvis.analyses.envelope_activation import (
     OUTPUT,
     as_channel_band_array,
     envelope_activation_statistics,
     envelope_class_statistics,
     window_starts,
 )
-from eegvis.layers import LayerGeometry
 from eegvis.models import Deep4Net
+from eegvis.models.crops import crop_starts
+from eegvis.models.dense import analytic_fields, to_dense_prediction_model
+from eegvis.models.layers import LayerGeometry
 
 LAYERS = ("pool_nonlin", "pool_nonlin_2", "conv_classifier")
 N_CHANS, N_TIMES, LENGTH = 4, 150, 120
@@ -63,7 +63,7 @@ def dense(rf: int, length: int = LENGTH) -> LayerGeometry:
 @pytest.fixture(scope="module")
 def geometry(model):
     """The analysed layers and the output (the classifier's log-probabilities) of the dense net."""
-    fields = receptive_fields(model)
+    fields = analytic_fields(model)
     return {
         **{layer: dense(fields[layer]) for layer in LAYERS},
         OUTPUT: dense(fields["conv_classifier"]),
@@ -72,7 +72,7 @@ def geometry(model):
 
 def naive(model, X, filtered, layer):
     """Per trial, per window: run the net, scipy Hilbert, loop moving average, stitch, corrcoef."""
-    fields = receptive_fields(model)
+    fields = analytic_fields(model)
     rf, classifier_rf = fields[layer], fields["conv_classifier"]
     starts = crop_starts(N_TIMES, LENGTH, LENGTH - classifier_rf + 1)
     assert starts.tolist() == [0, 24, 30]  # three windows, overlapping at the end

@@ -11,20 +11,18 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from eegvis.crops import crop_starts
-from eegvis.envelope_activation import join_windows, kept_outputs
-from eegvis.envelopes import (
-    bandpass,
-    bands_below_nyquist,
+from eegvis.analyses.envelope_activation import join_windows, kept_outputs
+from eegvis.analyses.envelopes import (
     cut_windows,
     envelope,
     moving_average,
-    paper_filterbank,
     running_sums,
     squared_envelope,
     window_means,
 )
-from eegvis.layers import LayerGeometry
+from eegvis.data.filters import bandpass, bands_below_nyquist, paper_filterbank
+from eegvis.models.crops import crop_starts
+from eegvis.models.layers import LayerGeometry
 
 SFREQ = 160.0
 finite = st.floats(-1e3, 1e3, allow_nan=False, allow_infinity=False)

@@ -6,9 +6,9 @@ import mne
 import numpy as np
 import pytest
 
-from eegvis.eegbci import CHANNELS, EDF_CHANNELS
-from eegvis.epochs import epoch_subject, load_epochs, to_arrays
-from eegvis.recordings import RecordingError, read_run
+from eegvis.data.eegbci import CHANNELS, EDF_CHANNELS
+from eegvis.data.epochs import epoch_subject, load_epochs, to_arrays
+from eegvis.data.recordings import RecordingError, read_run
 
 CLASSES = {"left_hand": "T1", "right_hand": "T2"}
 RUNS = (4, 8, 12)

@@ -1,4 +1,4 @@
-"""Tests of eegvis.folding: the folded network computes what the original does in eval mode."""
+"""Tests of eegvis.models._folding: the folded network computes what the original does in eval."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ import pytest
 import torch
 from torch import nn
 
-from eegvis.dense import to_dense_prediction_model
-from eegvis.folding import fold_batch_norm
 from eegvis.models import SEED_000_OPTIONS, Deep4Net, ShallowFBCSPNet
+from eegvis.models._folding import fold_batch_norm
+from eegvis.models.dense import to_dense_prediction_model
 
 N_CHANS, N_TIMES = 8, 450
 TOLERANCE = {torch.float32: 1e-5, torch.float64: 1e-10}

@@ -1,7 +1,7 @@
-"""Tests of eegvis.gradients: closed form, finite differences, braindecode 0.8.1 as oracle.
+"""Tests of eegvis.analyses.gradients: closed form, finite differences, braindecode 0.8.1 as oracle.
 
 braindecode 0.8.1 cannot share the venv with braindecode 0.4.85 (the oracle of
-eegvis.perturbation); the ``braindecode081_dir`` fixture installs it into a separate
+eegvis.analyses.perturbation); the ``braindecode081_dir`` fixture installs it into a separate
 folder and ``oracle_braindecode081.py`` runs it in a subprocess on the same model file.
 """
 
@@ -18,10 +18,10 @@ import pytest
 import torch
 from torch import nn
 
-from eegvis.gradients import amplitude_gradients
-from eegvis.model_io import build_dense_network, save_model
+from eegvis.analyses.gradients import amplitude_gradients
+from eegvis.analyses.perturbation import band_mean
 from eegvis.models import SEED_000_OPTIONS
-from eegvis.perturbation import band_mean
+from eegvis.models.io import build_dense_network, save_model
 
 SFREQ = 100.0
 ORACLE = Path(__file__).with_name("oracle_braindecode081.py")
@@ -287,7 +287,7 @@ def test_cuda_matches_cpu():
 
 
 def test_class_amplitude_difference_matches_numpy_and_is_nan_for_missing_class():
-    from eegvis.gradients import class_amplitude_difference
+    from eegvis.analyses.gradients import class_amplitude_difference
 
     rng = np.random.default_rng(3)
     X = rng.normal(size=(12, 3, 20))

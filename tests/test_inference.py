@@ -1,4 +1,4 @@
-"""Tests of eegvis.inference: the inference copy computes what the network does in eval mode."""
+"""Tests of eegvis.models.inference: the inference copy computes what the eval network does."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 from test_folding import N_CHANS, N_TIMES, TOLERANCE, batch_norms, network, with_statistics
 from torch import nn
 
-from eegvis.inference import ChannelsLastConv1d, StridedMaxPool1d, inference_copy
 from eegvis.models import Expression, TimeConv, fused_first_block
+from eegvis.models.inference import ChannelsLastConv1d, StridedMaxPool1d, inference_copy
 
 
 def kinds(model: nn.Module) -> list[str]:

@@ -7,16 +7,15 @@ import pytest
 import torch
 from torch import nn
 
-from eegvis.dense import output_lengths, to_dense_prediction_model
-from eegvis.dense import receptive_fields as analytic_fields
-from eegvis.layers import (
+from eegvis.models import BLOCK_OUTPUTS, SEED_000_OPTIONS, Deep4Net, ShallowFBCSPNet
+from eegvis.models.dense import analytic_fields, output_lengths, to_dense_prediction_model
+from eegvis.models.layers import (
     LayerGeometry,
     capture_outputs,
     default_layers,
     n_predictions,
     receptive_fields,
 )
-from eegvis.models import BLOCK_OUTPUTS, SEED_000_OPTIONS, Deep4Net, ShallowFBCSPNet
 
 N_CHANS, N_TIMES = 4, 450
 ALL_BLOCKS = ["conv_time", "conv_spat", *BLOCK_OUTPUTS]

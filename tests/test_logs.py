@@ -5,7 +5,7 @@ import sys
 
 JOB = """
 import os, sys, warnings
-from eegvis.logs import log_to_file
+from eegvis.pipeline.logs import log_to_file
 
 log = log_to_file(sys.argv[1])
 log.info("progress message")

@@ -7,22 +7,24 @@ import pandas as pd
 import pytest
 import xarray as xr
 
-from eegvis.eegbci import CHANNELS
-from eegvis.map_statistics import (
-    RELIABILITY_COLUMNS,
-    STATISTICS_COLUMNS,
+from eegvis.data.eegbci import CHANNELS
+from eegvis.maps import band_coords, subject_coords
+from eegvis.stats.families import (
     attribution_results,
     envelope_activation_families,
     envelope_class_families,
-    iteration_reliability_table,
     spectral_families,
+)
+from eegvis.stats.tables import (
+    RELIABILITY_COLUMNS,
+    STATISTICS_COLUMNS,
+    iteration_reliability_table,
     statistics_table,
     subject_reliability_table,
 )
-from eegvis.maps import band_coords, subject_coords
+from eegvis.viz.captions import map_grid
 from eegvis.viz.envelopes import plot_envelope_activation, plot_envelope_class
 from eegvis.viz.spectral import plot_band_maps
-from eegvis.viz.statistics import map_grid
 
 N_SUBJECTS, N_CHANS, N_FREQS = 8, len(CHANNELS), 41
 FREQS = np.linspace(0, 20, N_FREQS)

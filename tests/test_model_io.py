@@ -3,7 +3,8 @@
 import pytest
 import torch
 
-from eegvis.model_io import (
+from eegvis.models import Deep4Net
+from eegvis.models.io import (
     ModelFileError,
     build_dense_network,
     build_network,
@@ -13,7 +14,6 @@ from eegvis.model_io import (
     read_state_dict,
     save_model,
 )
-from eegvis.models import Deep4Net
 
 ARCHITECTURE = dict(
     n_chans=3,

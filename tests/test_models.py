@@ -13,15 +13,15 @@ from braindecode.models.util import to_dense_prediction_model as braindecode_den
 from braindecode.torch_ext.util import set_random_seeds
 from torch import nn
 
-from eegvis.dense import (
+from eegvis.models import BLOCK_OUTPUTS, SEED_000_OPTIONS, Deep4Net
+from eegvis.models.dense import (
     DilatedAvgPool,
+    analytic_field,
+    analytic_fields,
     output_lengths,
-    receptive_field,
-    receptive_fields,
     to_dense_prediction_model,
 )
-from eegvis.layers import LayerGeometry, capture_outputs, n_predictions
-from eegvis.models import BLOCK_OUTPUTS, SEED_000_OPTIONS, Deep4Net
+from eegvis.models.layers import LayerGeometry, capture_outputs, n_predictions
 
 SEED_000 = SEED_000_OPTIONS
 # (n_chans, n_classes, n_times, options)
@@ -70,7 +70,7 @@ def children_outputs(model, x):
 
 def dense_geometry(model, n_times, layers):
     """Geometry of dense layers (stride 1, no padding) from their receptive fields."""
-    fields = receptive_fields(model)
+    fields = analytic_fields(model)
     return {
         layer: LayerGeometry(
             fields[layer],
@@ -217,7 +217,7 @@ def test_training_step_gradients_equal_braindecode(config, dtype):
     ours = Deep4Net(n_chans, n_classes, n_times, random_state=3, **options).to(dtype)
     braindecode_dense(theirs)
     to_dense_prediction_model(ours)
-    x = randn(3, n_chans, receptive_field(ours) + 15).to(dtype)
+    x = randn(3, n_chans, analytic_field(ours) + 15).to(dtype)
     y = torch.tensor([0, 1, 1])
     for network, inputs in ((theirs.train(), x[..., None]), (ours.train(), x)):
         F.nll_loss(network(inputs).mean(dim=2), y).backward()
@@ -231,7 +231,7 @@ def test_training_step_gradients_equal_braindecode(config, dtype):
 
 def test_receptive_fields_match_fact_sheet():
     model = to_dense_prediction_model(Deep4Net(22, 4, 1000, final_conv_length=2))
-    fields = receptive_fields(model)
+    fields = analytic_fields(model)
     expected = {
         "conv_time": 10,
         "pool": 12,
@@ -244,16 +244,16 @@ def test_receptive_fields_match_fact_sheet():
         "conv_classifier": 522,
     }
     assert {name: fields[name] for name in expected} == expected
-    assert receptive_field(model) == 522
+    assert analytic_field(model) == 522
     assert n_predictions(model, 22, 1000) == 479 == 1000 - 522 + 1
     with torch.no_grad():
         assert model.eval()(randn(1, 22, 1000)).shape == (1, 4, 479)
 
     seed = to_dense_prediction_model(Deep4Net(64, 2, 450, **SEED_000))
-    assert [receptive_field(seed, name) for name in BLOCK_OUTPUTS] == [14, 40, 72, 136, 136]
+    assert [analytic_field(seed, name) for name in BLOCK_OUTPUTS] == [14, 40, 72, 136, 136]
     assert n_predictions(seed, 64, 450) == 315
     # The strided network has the same receptive fields.
-    assert receptive_fields(Deep4Net(64, 2, 450, **SEED_000)) == receptive_fields(seed)
+    assert analytic_fields(Deep4Net(64, 2, 450, **SEED_000)) == analytic_fields(seed)
 
 
 def test_receptive_fields_by_perturbation():
@@ -263,7 +263,7 @@ def test_receptive_fields_by_perturbation():
     geometry = dense_geometry(model, 200, BLOCK_OUTPUTS)
     reference = capture_outputs(model, x, geometry)
     for name in BLOCK_OUTPUTS:
-        rf = receptive_field(model, name)
+        rf = analytic_field(model, name)
         last = x.clone()
         last[..., rf - 1] += 50 * randn(64, seed=rf)
         after = x.clone()
@@ -290,7 +290,7 @@ def sliding_window_outputs(network, x, window):
 def test_dense_predictions_equal_network_on_shifted_windows(config):
     n_chans, n_classes, n_times, options = CONFIGS[config]
     options = dict(options, final_conv_length=2)
-    rf = receptive_field(Deep4Net(n_chans, n_classes, n_times, **options))
+    rf = analytic_field(Deep4Net(n_chans, n_classes, n_times, **options))
     # The strided network on exactly rf samples makes one prediction.
     strided = Deep4Net(n_chans, n_classes, rf, random_state=0, **options)
     randomize_batch_norm_stats(strided)
@@ -335,8 +335,8 @@ def test_dense_conversion_with_average_pooling_equals_brute_force(build):
     dense = to_dense_prediction_model(copy.deepcopy(original), axis=2)
     assert not any(isinstance(m, (nn.AvgPool1d, nn.AvgPool2d)) for m in dense.modules())
     assert any(isinstance(m, DilatedAvgPool) for m in dense.modules())
-    rf = receptive_field(dense)
-    assert rf == receptive_field(original)
+    rf = analytic_field(dense)
+    assert rf == analytic_field(original)
     shape = (2, 3, rf + 17) if build is hand_built_1d else (2, 2, rf + 17, 2)
     x = randn(*shape)
     with torch.no_grad():
@@ -395,7 +395,7 @@ def test_capture_outputs():
     # A fused layer is captured from a layer-by-layer pass; conv_time's filters and
     # channels are its units.
     model.train()
-    field = receptive_field(model, "conv_time")
+    field = analytic_field(model, "conv_time")
     fused = {"conv_time": LayerGeometry(field, 1, 0, 441, slice(0, 441), 2)}
     conv_time = capture_outputs(model, x, fused)["conv_time"]
     assert conv_time.shape == (2, 25 * 64, 441) and model.fuse_first_block
@@ -414,7 +414,7 @@ def test_invalid_arguments():
     with pytest.raises(ValueError, match="shape"):
         Deep4Net(22, 4, 1000)(randn(1, 22, 1000, 1))
     with pytest.raises(ValueError, match="padded"):
-        receptive_field(nn.Sequential(nn.Conv1d(1, 1, 3, padding=1)))
+        analytic_field(nn.Sequential(nn.Conv1d(1, 1, 3, padding=1)))
 
 
 def test_fused_first_block_equals_layer_by_layer():
@@ -430,7 +430,7 @@ def test_fused_first_block_equals_layer_by_layer():
         layer_by_layer = model(x)
     assert not torch.equal(fused, layer_by_layer)  # really two code paths
     torch.testing.assert_close(fused, layer_by_layer, rtol=1e-5, atol=1e-5)
-    assert fused.shape == (4, 3, 600 - receptive_field(model) + 1)
+    assert fused.shape == (4, 3, 600 - analytic_field(model) + 1)
     assert model.fused_layers == ("conv_time", "conv_spat")
     assert Deep4Net(8, 3, 600, split_first_layer=False).fused_layers == ()
 

@@ -1,4 +1,4 @@
-"""Tests of eegvis.perturbation: analytic models, braindecode 0.4.85 as oracle, invariances.
+"""Tests of eegvis.analyses.perturbation: analytic models, braindecode 0.4.85, invariances.
 
 braindecode 0.4.85 (old API) is a test-only dependency: its Deep4Net is the
 model under test in the oracle comparisons and its
@@ -21,8 +21,8 @@ from braindecode.models.util import to_dense_prediction_model
 from braindecode.visualization.perturbation import compute_amplitude_prediction_correlations
 from torch import nn
 
-from eegvis import perturbation as perturbation_module
-from eegvis.perturbation import (
+from eegvis.analyses import perturbation as perturbation_module
+from eegvis.analyses.perturbation import (
     MIN_AUTO_ITERATIONS,
     amplitude_perturbation_correlation,
     band_mean,
@@ -480,7 +480,7 @@ def test_model_state_is_restored_and_log_softmax_stripped():
 
 def test_logs_each_iteration(caplog):
     X = np.random.default_rng(10).standard_normal((10, 2, 20))
-    with caplog.at_level(logging.INFO, logger="eegvis.perturbation"):
+    with caplog.at_level(logging.INFO, logger="eegvis.analyses.perturbation"):
         amplitude_perturbation_correlation(small_convnet(2), X, SFREQ, n_iterations=3)
     messages = [r.getMessage() for r in caplog.records]
     assert any(m.startswith("Unperturbed predictions of 10 crops (2 classes)") for m in messages)
@@ -507,9 +507,9 @@ def test_band_mean():
     [
         ({"X": np.zeros((5, 40))}, "X must have shape"),
         ({"X": np.zeros((1, 2, 40))}, "at least 2 examples"),
-        ({"sfreq": 0}, "sfreq must be positive"),
+        ({"sfreq": 0}, "sfreq must be a positive finite number"),
         ({"n_iterations": 0}, "n_iterations must be at least 1"),
-        ({"batch_size": 0}, "batch_size must be at least 1"),
+        ({"batch_size": 0}, "batch_size must be an integer of at least 1"),
         ({"perturbation": "gaussian"}, "perturbation must be one of"),
         ({"perturbation": "phase", "noise_std": 1.0}, "noise_std must be None"),
         ({"noise_std": -1.0}, "noise_std must be positive"),
@@ -652,7 +652,7 @@ def test_iterations_and_split_half_reliability():
 
 def test_fixed_iterations_log_the_final_reliability(caplog):
     X = np.random.default_rng(16).standard_normal((20, 2, 20))
-    with caplog.at_level(logging.INFO, logger="eegvis.perturbation"):
+    with caplog.at_level(logging.INFO, logger="eegvis.analyses.perturbation"):
         perturbation_correlations(small_convnet(2), X, SFREQ, n_iterations=3)
     messages = [r.getMessage() for r in caplog.records]
     assert sum(m.startswith("Iteration 3: split-half r = ") for m in messages) == 1
@@ -668,7 +668,7 @@ def easy_linear_task(n_examples: int = 1000):
 
 def test_auto_stops_early_when_the_map_is_reliable(caplog):
     model, X = easy_linear_task()
-    with caplog.at_level(logging.INFO, logger="eegvis.perturbation"):
+    with caplog.at_level(logging.INFO, logger="eegvis.analyses.perturbation"):
         maps = perturbation_correlations(
             model, X, SFREQ, n_iterations="auto", max_iterations=20, batch_size=500
         )
@@ -715,7 +715,7 @@ class InputIgnored(nn.Module):
 
 def test_auto_runs_to_max_iterations_when_the_map_is_undefined_or_noise(caplog):
     X = np.random.default_rng(18).standard_normal((30, 4, 32))
-    with caplog.at_level(logging.INFO, logger="eegvis.perturbation"):
+    with caplog.at_level(logging.INFO, logger="eegvis.analyses.perturbation"):
         maps = perturbation_correlations(
             InputIgnored(), X, SFREQ, n_iterations="auto", max_iterations=5
         )

@@ -1,4 +1,4 @@
-"""Tests of eegvis.perturbation_noise: the documented stream, whoever draws it and however taken."""
+"""Tests of eegvis.analyses._noise: the documented stream, whoever draws it and however taken."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 import torch
 from test_perturbation import documented_noise
 
-from eegvis.perturbation_noise import NOISE_BLOCK, NoiseStream, draw_block
+from eegvis.analyses._noise import NOISE_BLOCK, NoiseStream, draw_block
 
 
 @pytest.mark.parametrize("perturbation", ["additive", "phase"])

@@ -12,16 +12,16 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from eegvis.correlation import StreamingCorrelation
-from eegvis.dense import (
+from eegvis.analyses.correlation import StreamingCorrelation
+from eegvis.analyses.envelopes import envelope, moving_average, squared_envelope
+from eegvis.models import Deep4Net
+from eegvis.models.dense import (
+    analytic_field,
+    analytic_fields,
     output_lengths,
-    receptive_field,
-    receptive_fields,
     to_dense_prediction_model,
 )
-from eegvis.envelopes import envelope, moving_average, squared_envelope
-from eegvis.layers import LayerGeometry, capture_outputs, n_predictions
-from eegvis.models import Deep4Net
+from eegvis.models.layers import LayerGeometry, capture_outputs, n_predictions
 
 values = st.floats(-1e3, 1e3, allow_nan=False, allow_infinity=False)
 
@@ -148,12 +148,12 @@ def test_receptive_field_averages_have_each_dense_layers_output_length(options, 
     samples, as output_lengths says, and a moving average over the layer's receptive field
     of an n-sample envelope has exactly that length (the alignment the analyses rely on)."""
     strided = Deep4Net(n_chans, 2, 1000, random_state=0, **options)
-    fields_strided = receptive_fields(strided)
+    fields_strided = analytic_fields(strided)
     model = to_dense_prediction_model(Deep4Net(n_chans, 2, 1000, random_state=0, **options))
-    fields = receptive_fields(model)
+    fields = analytic_fields(model)
     assert fields == fields_strided  # striding does not change what a unit sees
     assert list(fields.values()) == sorted(fields.values())  # never shrinks along the net
-    rf = receptive_field(model)
+    rf = analytic_field(model)
     n_times = rf + extra
     lengths = output_lengths(model, n_times)
     x = torch.randn(2, n_chans, n_times)

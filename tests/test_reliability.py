@@ -31,11 +31,11 @@ import yaml
 from conftest import REPO, TINY, copy_workflow, run_snakemake, serve, tiny_config, write_config
 from result_comparison import assert_same, assert_same_file, assert_same_results
 
-from eegvis.download import dataset_root, sha256
-from eegvis.epochs import load_epochs
-from eegvis.io import atomic_output
-from eegvis.model_io import ModelFileError, build_dense_network, load_model, save_model
-from eegvis.provenance import collect_provenance, git_commit, seeds
+from eegvis.data.download import dataset_root, sha256
+from eegvis.data.epochs import load_epochs
+from eegvis.models.io import ModelFileError, build_dense_network, load_model, save_model
+from eegvis.pipeline.provenance import collect_provenance, git_commit, seeds
+from eegvis.utils.io import atomic_output
 
 pytestmark = pytest.mark.slow
 

@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from eegvis.reliability import SplitHalf, spearman_brown, split_half
+from eegvis.stats.reliability import SplitHalf, spearman_brown, split_half
 
 
 def test_equals_corrcoef_of_odd_and_even_halves():

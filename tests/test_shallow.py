@@ -9,8 +9,8 @@ from braindecode.models.util import to_dense_prediction_model as braindecode_den
 from braindecode.torch_ext.util import set_random_seeds
 from test_models import assert_state_dicts_equal, randn, randomize_batch_norm_stats
 
-from eegvis.dense import receptive_field, to_dense_prediction_model
 from eegvis.models import ShallowFBCSPNet
+from eegvis.models.dense import analytic_field, to_dense_prediction_model
 
 CONFIGS = {
     "paper": (22, 4, 1125, dict(final_conv_length=30)),
@@ -56,5 +56,5 @@ def test_same_weights_give_braindecode_outputs_strided_and_dense(config):
         x = randn(2, n_chans, n_times + 40, seed=1)
         expected = theirs(x[..., None])
         assert ours(x).shape == expected.shape
-        assert expected.shape[-1] == n_times + 40 - receptive_field(ours) + 1
+        assert expected.shape[-1] == n_times + 40 - analytic_field(ours) + 1
         torch.testing.assert_close(ours(x), expected, rtol=1e-5, atol=1e-5)

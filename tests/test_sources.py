@@ -6,10 +6,10 @@ import mne
 import numpy as np
 import pytest
 
-from eegvis.epochs import epoch_subject
-from eegvis.recordings import RecordingError
-from eegvis.sources import fetch_moabb_subject as fetch_subject
-from eegvis.sources import read_bids_subject
+from eegvis.data.epochs import epoch_subject
+from eegvis.data.recordings import RecordingError
+from eegvis.data.sources import fetch_moabb_subject as fetch_subject
+from eegvis.data.sources import read_bids_subject
 
 CLASSES = ("left_hand", "right_hand", "feet", "tongue")
 CHANNELS = ["C4", "C3", "Cz", "FC3", "FC4", "CP3", "CP4", "Pz"]
@@ -90,7 +90,7 @@ def test_a_bids_dataset_gives_the_native_trials(eegbci_dir, tmp_path):
     """The shared EEGBCI runs written to BIDS with mne-bids, read back through the source."""
     from mne_bids import BIDSPath, write_raw_bids
 
-    from eegvis.recordings import read_run
+    from eegvis.data.recordings import read_run
 
     files = [eegbci_dir / "S001" / f"S001R{run:02d}.edf" for run in (4, 8, 12)]
     root = tmp_path / "bids"

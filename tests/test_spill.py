@@ -1,4 +1,4 @@
-"""Tests of eegvis.spill, and that the perturbation maps' memory does not grow with subjects."""
+"""Tests of eegvis.analyses._spill; the perturbation maps' memory does not grow with subjects."""
 
 from __future__ import annotations
 
@@ -12,10 +12,10 @@ from test_analyses import CHANNELS, LENGTH, make_epochs
 from test_layers import SMALL
 
 from eegvis.analyses import perturbation_subjects
-from eegvis.dense import to_dense_prediction_model
+from eegvis.analyses._spill import spilled_rows
+from eegvis.data.subjects import SubjectTrials
 from eegvis.models import Deep4Net
-from eegvis.spill import spilled_rows
-from eegvis.subjects import SubjectTrials
+from eegvis.models.dense import to_dense_prediction_model
 
 
 def test_rows_come_back_concatenated_and_mapped(tmp_path):

@@ -11,10 +11,10 @@ import pytest
 import scipy.sparse
 import scipy.stats
 
-from eegvis import statistics
-from eegvis.eegbci import CHANNELS
-from eegvis.montage import standard_montage
-from eegvis.statistics import MapTest, one_sample_test
+from eegvis.data.eegbci import CHANNELS
+from eegvis.data.montage import standard_montage
+from eegvis.stats import one_sample as statistics
+from eegvis.stats.one_sample import MapTest, one_sample_test
 
 ALPHA = 0.05
 
@@ -217,7 +217,7 @@ def test_fdr_finds_planted_effect_with_enough_sign_patterns():
 
 def test_warns_when_no_p_can_reach_alpha(caplog):
     data = np.random.default_rng(0).standard_normal((5, 4, 2)) + 5.0
-    with caplog.at_level(logging.WARNING, logger="eegvis.statistics"):
+    with caplog.at_level(logging.WARNING, logger="eegvis.stats.one_sample"):
         result = one_sample_test(data)
     assert "no cell can be significant" in caplog.text
     assert result.p.min() == 1 / 16 and not result.significant.any()

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from scipy.signal import welch
 
-from eegvis.eegbci import CHANNELS, EDF_CHANNELS, run_filename
-from eegvis.montage import standard_montage
-from eegvis.synthetic import PLANTED_EFFECT, simulate_run, write_subject
+from eegvis.data.eegbci import CHANNELS, EDF_CHANNELS, run_filename
+from eegvis.data.montage import standard_montage
+from eegvis.data.synthetic import PLANTED_EFFECT, simulate_run, write_subject
 
 SEED, SUBJECT, RUNS = 20170629, 1, (4, 8, 12)
 

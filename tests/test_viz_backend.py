@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-VIZ_MODULES = ["envelopes", "spectral", "statistics", "topomaps", "training"]
+VIZ_MODULES = ["captions", "envelopes", "labels", "spectral", "topomaps", "training"]
 
 
 @pytest.mark.parametrize("how", ["environment", "matplotlib.use"])

@@ -10,7 +10,7 @@ import pytest
 from matplotlib.collections import PathCollection
 from matplotlib.lines import Line2D
 
-from eegvis.eegbci import CHANNELS
+from eegvis.data.eegbci import CHANNELS
 from eegvis.viz.topomaps import (
     eeg_info,
     plot_channel_frequency,

@@ -14,10 +14,10 @@ import torch
 import yaml
 from conftest import REPO, run_snakemake, write_config
 
-from eegvis.download import dataset_root
+from eegvis.data.download import dataset_root
 from eegvis.maps import read_maps
-from eegvis.model_io import load_model
 from eegvis.models import SEED_000_OPTIONS, Deep4Net
+from eegvis.models.io import load_model
 
 
 def job_counts(output: str) -> dict[str, int]:
@@ -162,8 +162,8 @@ def test_bids_recordings_through_snakemake_give_the_native_epochs(
     """Two subjects' shared EEGBCI runs written to BIDS, epoched by the workflow."""
     from mne_bids import BIDSPath, write_raw_bids
 
-    from eegvis.epochs import epoch_subject, load_epochs
-    from eegvis.recordings import read_run
+    from eegvis.data.epochs import epoch_subject, load_epochs
+    from eegvis.data.recordings import read_run
 
     root = tmp_path / "bids"
     for subject in (1, 2):

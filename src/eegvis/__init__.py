@@ -8,19 +8,22 @@ labelled per-subject maps (:class:`xarray.Dataset`, see :mod:`eegvis.maps`)::
     mu = maps.eegvis.band_means({"mu": (7, 14)})
     mu.eegvis.plot(mask=mu.eegvis.test()["significant"])
 
-- Analyses (:mod:`eegvis.analyses`): :func:`envelope_activation_maps` (paper
-  Fig. 15), :func:`envelope_class_maps` (Fig. 14), :func:`gradient_maps`,
-  :func:`perturbation_maps`; :func:`receptive_fields` probes any layer's
-  receptive field, stride and offset (:mod:`eegvis.layers`).
-- Results: :func:`read_maps` and the ``.eegvis`` accessor (table, netCDF,
-  band means, cross-subject tests, scalp maps).
-- Inference: :func:`one_sample_test` (sign-flip tmax, cluster or FDR across
-  subjects), :func:`split_half` (reliability).
-- Workflow building blocks: :mod:`eegvis.download`, :mod:`eegvis.synthetic`,
-  :mod:`eegvis.recordings`, :mod:`eegvis.epochs`, :mod:`eegvis.bandpassing`,
-  :mod:`eegvis.summaries`, :mod:`eegvis.montage`, :mod:`eegvis.models` (braindecode-0.4-equivalent
-  Deep4Net), :mod:`eegvis.training`, :mod:`eegvis.map_statistics`,
-  :mod:`eegvis.viz`, :mod:`eegvis.provenance`.
+The subpackages, in the order data flows through them:
+
+- :mod:`eegvis.data`: downloads, recordings, synthetic data, epochs, band-passing.
+- :mod:`eegvis.models`: the paper's networks, dense prediction, layers and
+  receptive fields (:func:`receptive_fields` probes any network), model files.
+- :mod:`eegvis.training`: cropped training.
+- :mod:`eegvis.analyses`: :func:`envelope_activation_maps` (paper Fig. 15),
+  :func:`envelope_class_maps` (Fig. 14), :func:`gradient_maps`,
+  :func:`perturbation_maps`, and their engines.
+- :mod:`eegvis.maps`: the labelled result type, :func:`read_maps` and the
+  ``.eegvis`` accessor (table, netCDF, band means, cross-subject tests, scalp maps).
+- :mod:`eegvis.stats`: :func:`one_sample_test` (sign-flip tmax, cluster or FDR
+  across subjects), :func:`split_half` (reliability), test families.
+- :mod:`eegvis.viz`: figures.
+- :mod:`eegvis.pipeline`: what only the workflow uses (config checks, logs, provenance).
+- :mod:`eegvis.utils`: atomic file output, devices, shared parameter docs.
 """
 
 from __future__ import annotations
@@ -33,14 +36,14 @@ __version__ = "0.1.0"
 # Loaded on first use (as MNE does), so that importing one submodule, e.g. in a
 # workflow job that only downloads data, does not import torch and xarray.
 _PUBLIC = {
-    "envelope_activation_maps": "eegvis.analyses",
-    "envelope_class_maps": "eegvis.analyses",
-    "gradient_maps": "eegvis.analyses",
-    "perturbation_maps": "eegvis.analyses",
-    "receptive_fields": "eegvis.layers",
+    "envelope_activation_maps": "eegvis.analyses.envelope_maps",
+    "envelope_class_maps": "eegvis.analyses.envelope_maps",
+    "gradient_maps": "eegvis.analyses.spectral_maps",
+    "perturbation_maps": "eegvis.analyses.spectral_maps",
+    "receptive_fields": "eegvis.models.layers",
     "read_maps": "eegvis.maps",
-    "split_half": "eegvis.reliability",
-    "one_sample_test": "eegvis.statistics",
+    "split_half": "eegvis.stats.reliability",
+    "one_sample_test": "eegvis.stats.one_sample",
 }
 
 __all__ = sorted(_PUBLIC)

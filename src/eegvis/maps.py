@@ -36,8 +36,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from eegvis.io import atomic_output
-from eegvis.montage import standard_montage
+from eegvis.data.montage import standard_montage
+from eegvis.utils.io import atomic_output
 
 #: Suffix of the netCDF files written by :meth:`MapsAccessor.save`.
 SUFFIX = ".nc"
@@ -264,7 +264,7 @@ class MapsAccessor:
             its channels × bands or frequencies); default ``layer`` or ``class``
             when present, else the whole map is one family.
         method, n_permutations, alpha, seed
-            See :func:`eegvis.statistics.one_sample_test`; ``"cluster"`` uses the
+            See :func:`eegvis.stats.one_sample.one_sample_test`; ``"cluster"`` uses the
             channel adjacency of :attr:`info`.
 
         Returns
@@ -274,7 +274,8 @@ class MapsAccessor:
             without ``subject``; attrs ``n_subjects``, ``method``, ``alpha``,
             ``n_permutations``, ``exact``.
         """
-        from eegvis.statistics import one_sample_test
+        from eegvis.stats.families import map_families
+        from eegvis.stats.one_sample import one_sample_test
 
         data = self.map if variable is None else self._dataset[variable]
         if family is None:
@@ -282,14 +283,8 @@ class MapsAccessor:
         adjacency = None
         if method == "cluster":
             adjacency, _ = mne.channels.find_ch_adjacency(self.info, "eeg")
-        groups = (
-            [data]
-            if family is None
-            else [data.isel({family: i}) for i in range(data.sizes[family])]
-        )
         results = []
-        for group in groups:
-            cells = group.transpose("subject", "channel", ...)
+        for cells in map_families(data, family):
             outcome = one_sample_test(
                 cells.values,
                 method=method,

@@ -5,15 +5,15 @@ from pathlib import Path
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
-from eegvis.config import (
+from eegvis.pipeline.config import (
     ConfigError,
     check_config,
     describe_schema_error,
     resolve_bands,
     resolve_training,
 )
-from eegvis.download import dataset_root
-from eegvis.viz.envelopes import band_title
+from eegvis.data.download import dataset_root
+from eegvis.viz.labels import band_title
 
 try:
     validate(config, "../schemas/config.schema.yaml")
@@ -133,7 +133,7 @@ MOABB_REFERENCES = {
 }
 DATA_NOTES = {
     "eegbci": "Data: PhysioNet EEG Motor Movement/Imagery (Schalk et al. 2004; Goldberger et al. 2000)",
-    "synthetic": "Data: synthetic demo (eegvis.synthetic, seed {seed}{null})".format(
+    "synthetic": "Data: synthetic demo (eegvis.data.synthetic, seed {seed}{null})".format(
         seed=config["dataset"]["seed"],
         null="" if config["dataset"]["planted_effect"] else ", no planted effect",
     ),

@@ -14,16 +14,9 @@ rule fetch_subject:
         mem_mb=1000,
         runtime=30,
     params:
-        source=SOURCE,
+        dataset=config["dataset"],
         runs=RUNS,
-        data_dir=config["dataset"]["data_dir"],
-        base_url=config["dataset"]["base_url"],
         root=synthetic_root,
-        recordings=raw_files,
-        seed=config["dataset"]["seed"],
-        planted=config["dataset"]["planted_effect"],
-        moabb=config["dataset"].get("moabb", {}),
-        bids=config["dataset"].get("bids", {}),
     script:
         "../../scripts/fetch_subject.py"
 

@@ -1,1 +1,32 @@
-"""Figures of the eegvis workflow (matplotlib, no display needed)."""
+"""Figures: scalp-map grids, spectra, envelope maps, training curves (matplotlib, MNE).
+
+Public names load on first use (as in MNE-Python), so importing one of them
+does not import the whole subpackage's dependencies.
+"""
+
+import lazy_loader
+
+__getattr__, __dir__, __all__ = lazy_loader.attach(
+    __name__,
+    submodules=["captions", "envelopes", "labels", "spectral", "topomaps", "training"],
+    submod_attrs={
+        "captions": [
+            "describe_reliability",
+            "map_grid",
+            "reliability_notes",
+            "select",
+            "statistics_caption",
+        ],
+        "envelopes": ["plot_envelope_activation", "plot_envelope_class"],
+        "labels": ["band_title"],
+        "spectral": ["plot_band_maps", "plot_spectrum"],
+        "topomaps": [
+            "eeg_info",
+            "plot_channel_frequency",
+            "plot_map_grid",
+            "scalp_positions",
+            "symmetric_limit",
+        ],
+        "training": ["plot_training_curves"],
+    },
+)

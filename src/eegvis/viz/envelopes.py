@@ -8,22 +8,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from eegvis.viz.statistics import map_grid, reliability_notes, select, statistics_caption
+from eegvis.viz.captions import map_grid, reliability_notes, select, statistics_caption
+from eegvis.viz.labels import LAYER_TITLES
 from eegvis.viz.topomaps import plot_map_grid
-
-#: Column titles of the analysed layers (:data:`eegvis.models.BLOCK_OUTPUTS`).
-LAYER_TITLES = {
-    "pool_nonlin": "block 1",
-    "pool_nonlin_2": "block 2",
-    "pool_nonlin_3": "block 3",
-    "pool_nonlin_4": "block 4",
-    "conv_classifier": "classifier",
-}
-
-
-def band_title(name: str, low: float, high: float) -> str:
-    """Return a row title such as ``"alpha 7–13 Hz"``."""
-    return f"{name} {low:g}–{high:g} Hz"
 
 
 def plot_envelope_activation(

@@ -9,7 +9,7 @@ import pandas as pd
 import xarray as xr
 from matplotlib.figure import Figure
 
-from eegvis.viz.statistics import (
+from eegvis.viz.captions import (
     describe_reliability,
     map_grid,
     reliability_notes,

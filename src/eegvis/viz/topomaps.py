@@ -21,7 +21,7 @@ from matplotlib.cm import ScalarMappable
 from matplotlib.colors import Colormap, Normalize
 from matplotlib.figure import Figure
 
-from eegvis.montage import standard_montage
+from eegvis.data.montage import standard_montage
 
 #: Electrodes on the rim of the drawn head (nasion-inion and ear-ear lines).
 HORIZON_CHANNELS: tuple[str, ...] = ("Fpz", "T8", "Oz", "T7")
@@ -52,7 +52,7 @@ def eeg_info(ch_names: Sequence[str], sfreq: float = 160.0) -> mne.Info:
     Parameters
     ----------
     ch_names : sequence of str, length n_channels
-        Standard 10-05 channel names (e.g. :data:`eegvis.eegbci.CHANNELS`).
+        Standard 10-05 channel names (e.g. :data:`eegvis.data.eegbci.CHANNELS`).
     sfreq : float
         Sampling rate in Hz.
 
@@ -60,7 +60,7 @@ def eeg_info(ch_names: Sequence[str], sfreq: float = 160.0) -> mne.Info:
     -------
     info : mne.Info
         ``n_channels`` EEG channels with positions from
-        :func:`eegvis.montage.standard_montage`.
+        :func:`eegvis.data.montage.standard_montage`.
 
     Raises
     ------

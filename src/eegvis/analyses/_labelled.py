@@ -1,0 +1,60 @@
+"""What the map builders share: each subject's crops, stacking, coordinates and attributes.
+
+Private to :mod:`eegvis.analyses`; :mod:`~eegvis.analyses.envelope_maps` and
+:mod:`~eegvis.analyses.spectral_maps` call it.
+"""
+
+from __future__ import annotations
+
+import mne
+import numpy as np
+from torch import nn
+
+from eegvis.analyses.correlation import StreamingCorrelation
+from eegvis.analyses.envelope_activation import window_starts
+from eegvis.analyses.envelopes import cut_windows
+from eegvis.maps import channel_coords, subject_coords
+from eegvis.models.layers import LayerGeometry
+
+
+def input_length_of(model: nn.Module, input_length: int | None) -> int:
+    length = input_length if input_length is not None else getattr(model, "n_times", None)
+    if length is None:
+        raise ValueError("the model has no n_times attribute: give input_length (in samples)")
+    return int(length)
+
+
+def subject_crops(X: np.ndarray, length: int, prediction: LayerGeometry) -> np.ndarray:
+    """Every input window of every trial, trial-major."""
+    starts = window_starts(X.shape[-1], length, prediction)
+    return cut_windows(X, starts, length)
+
+
+def stack_subjects(values: list[np.ndarray], what: str) -> np.ndarray:
+    if not values:
+        raise ValueError(f"no subject with trials for the {what}")
+    return np.stack(values)
+
+
+def common_coords(info: mne.Info, subjects: list[tuple[int, str]]) -> dict:
+    """Channel and subject coordinates; ``subjects`` holds (number, split) pairs."""
+    return channel_coords(info) | subject_coords([s for s, _ in subjects], dict(subjects))
+
+
+def map_attrs(analysis: str, main: str, network: str, info: mne.Info, length: int) -> dict:
+    return {
+        "analysis": analysis,
+        "map": main,
+        "network": network,
+        "sfreq": float(info["sfreq"]),
+        "input_length": int(length),
+    }
+
+
+def merge_statistics(
+    totals: dict[str, StreamingCorrelation], key: str, other: StreamingCorrelation
+) -> None:
+    if key in totals:
+        totals[key].merge(other)
+    else:
+        totals[key] = other

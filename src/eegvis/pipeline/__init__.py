@@ -1,0 +1,33 @@
+"""What only the Snakemake workflow uses: config checks, job logs, provenance.
+
+Public names load on first use (as in MNE-Python), so importing one of them
+does not import the whole subpackage's dependencies.
+"""
+
+import lazy_loader
+
+__getattr__, __dir__, __all__ = lazy_loader.attach(
+    __name__,
+    submodules=["config", "logs", "provenance"],
+    submod_attrs={
+        "config": [
+            "check_bands",
+            "check_config",
+            "ConfigError",
+            "describe_schema_error",
+            "resolve_bands",
+            "resolve_training",
+        ],
+        "logs": ["log_to_file"],
+        "provenance": [
+            "collect_provenance",
+            "git_commit",
+            "output_digests",
+            "package_versions",
+            "platform_info",
+            "seeds",
+            "torch_info",
+            "write_provenance",
+        ],
+    },
+)

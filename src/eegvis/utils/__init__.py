@@ -1,0 +1,16 @@
+"""Small helpers every part uses: atomic file output, devices, shared parameter docs.
+
+Public names load on first use (as in MNE-Python), so importing one of them
+does not import the whole subpackage's dependencies.
+"""
+
+import lazy_loader
+
+__getattr__, __dir__, __all__ = lazy_loader.attach(
+    __name__,
+    submodules=["devices", "io"],
+    submod_attrs={
+        "devices": ["resolve_device"],
+        "io": ["atomic_output", "save_figure", "write_json"],
+    },
+)

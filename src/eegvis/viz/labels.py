@@ -1,0 +1,20 @@
+"""Titles of a figure's rows and columns: layers and bands.
+
+No plotting imports, so the workflow's rules can use them when they are parsed.
+"""
+
+from __future__ import annotations
+
+#: Column titles of the analysed layers (:data:`eegvis.models.BLOCK_OUTPUTS`).
+LAYER_TITLES = {
+    "pool_nonlin": "block 1",
+    "pool_nonlin_2": "block 2",
+    "pool_nonlin_3": "block 3",
+    "pool_nonlin_4": "block 4",
+    "conv_classifier": "classifier",
+}
+
+
+def band_title(name: str, low: float, high: float) -> str:
+    """Return a row title such as ``"alpha 7–13 Hz"``."""
+    return f"{name} {low:g}–{high:g} Hz"

@@ -47,9 +47,9 @@ fi
     fi
     "$PYTHON" -c 'import torch; print("torch", torch.__version__, "cuda", torch.cuda.is_available())'
     echo "== CUDA tests"
-    "$PYTHON" -m pytest -q -p no:cacheprovider -k cuda tests/test_envelope_activation.py \
-        tests/test_inference.py tests/test_correlation.py tests/test_gradients.py \
-        tests/test_perturbation.py || true
+    "$PYTHON" -m pytest -q -p no:cacheprovider -k cuda tests/unit/analyses/test_envelope_activation.py \
+        tests/unit/models/test_inference.py tests/unit/analyses/test_correlation.py \
+        tests/unit/analyses/test_gradients.py tests/unit/analyses/test_perturbation.py || true
     echo "== training throughput, float32 then bf16 autocast"
     "$PYTHON" benchmarks/train_throughput.py --device "$DEVICE"
     if [ "$DEVICE" = cuda ]; then

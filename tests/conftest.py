@@ -21,6 +21,20 @@ SHARED_EEGBCI = REPO.parent / "shared" / "eegbci"
 
 mne.set_log_level("WARNING")
 
+#: A Deep4Net of the seed-000 tutorial's shape with few filters: fast, but every layer kind.
+SMALL_DEEP4 = dict(
+    final_conv_length=1,
+    pool_time_stride=2,
+    stride_before_pool=True,
+    filter_length_3=5,
+    filter_length_4=5,
+    n_filters_time=4,
+    n_filters_spat=4,
+    n_filters_2=5,
+    n_filters_3=6,
+    n_filters_4=7,
+)
+
 
 @pytest.fixture(scope="session")
 def eegbci_dir() -> Path:

@@ -8,8 +8,8 @@ import weakref
 
 import numpy as np
 import pytest
-from test_analyses import CHANNELS, LENGTH, make_epochs
-from test_layers import SMALL
+from conftest import SMALL_DEEP4
+from test_maps_api import CHANNELS, LENGTH, make_epochs
 
 from eegvis.analyses import perturbation_subjects
 from eegvis.analyses._spill import spilled_rows
@@ -58,7 +58,9 @@ def test_mismatched_chunks_and_no_chunks():
 
 
 def test_perturbation_memory_does_not_grow_with_the_number_of_subjects():
-    model = to_dense_prediction_model(Deep4Net(len(CHANNELS), 2, LENGTH, **SMALL, random_state=0))
+    model = to_dense_prediction_model(
+        Deep4Net(len(CHANNELS), 2, LENGTH, **SMALL_DEEP4, random_state=0)
+    )
     info = make_epochs(n_subjects=1, n_trials=2).info
     trials = np.random.default_rng(1).standard_normal((6, len(CHANNELS), 1200), np.float32)
 

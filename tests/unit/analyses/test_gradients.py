@@ -2,7 +2,8 @@
 
 braindecode 0.8.1 cannot share the venv with braindecode 0.4.85 (the oracle of
 eegvis.analyses.perturbation); the ``braindecode081_dir`` fixture installs it into a separate
-folder and ``oracle_braindecode081.py`` runs it in a subprocess on the same model file.
+folder and ``tests/oracles/oracle_braindecode081.py`` runs it in a subprocess on the same
+model file.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from eegvis.models import SEED_000_OPTIONS
 from eegvis.models.io import build_dense_network, save_model
 
 SFREQ = 100.0
-ORACLE = Path(__file__).with_name("oracle_braindecode081.py")
+ORACLE = Path(__file__).parents[2] / "oracles" / "oracle_braindecode081.py"
 # A small dense Deep4Net: receptive field 136 samples, so 25 dense outputs for 160 samples.
 SMALL_DEEP4 = dict(
     SEED_000_OPTIONS,

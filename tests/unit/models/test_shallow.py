@@ -7,7 +7,7 @@ import torch
 from braindecode.models.shallow_fbcsp import ShallowFBCSPNet as BraindecodeShallow
 from braindecode.models.util import to_dense_prediction_model as braindecode_dense
 from braindecode.torch_ext.util import set_random_seeds
-from test_models import assert_state_dicts_equal, randn, randomize_batch_norm_stats
+from test_deep4 import assert_state_dicts_equal, randn, randomize_batch_norm_stats
 
 from eegvis.models import ShallowFBCSPNet
 from eegvis.models.dense import analytic_field, to_dense_prediction_model

@@ -6,7 +6,7 @@ import mne
 import numpy as np
 import pandas as pd
 import pytest
-from test_layers import SMALL
+from conftest import SMALL_DEEP4
 
 import eegvis
 from eegvis.analyses import envelope_activation_networks
@@ -58,7 +58,7 @@ def epochs() -> mne.EpochsArray:
 
 @pytest.fixture(scope="module")
 def model() -> Deep4Net:
-    net = Deep4Net(len(CHANNELS), 2, LENGTH, **SMALL, random_state=0)
+    net = Deep4Net(len(CHANNELS), 2, LENGTH, **SMALL_DEEP4, random_state=0)
     return to_dense_prediction_model(net).eval()
 
 
@@ -181,7 +181,7 @@ def test_perturbation_maps_on_epochs(model, epochs):
 def test_bad_arguments_are_named(model, epochs):
     with pytest.raises(ValueError, match=r"classes \['up'\] are not in the epochs' event_id"):
         eegvis.gradient_maps(model, epochs, classes=["up"])
-    no_length = Deep4Net(len(CHANNELS), 2, LENGTH, **SMALL)
+    no_length = Deep4Net(len(CHANNELS), 2, LENGTH, **SMALL_DEEP4)
     del no_length.n_times
     with pytest.raises(ValueError, match="give input_length"):
         eegvis.gradient_maps(no_length, epochs)
@@ -200,7 +200,7 @@ def test_logs_name_subjects_by_number_not_position(model, caplog):
 
 def test_several_networks_in_one_pass_equal_each_network_alone(model, epochs, activation):
     other = to_dense_prediction_model(
-        Deep4Net(len(CHANNELS), 2, LENGTH, **SMALL, random_state=1)
+        Deep4Net(len(CHANNELS), 2, LENGTH, **SMALL_DEEP4, random_state=1)
     ).eval()
     layers = ["pool_nonlin", "pool_nonlin_3"]
     both = envelope_activation_networks(
@@ -222,7 +222,7 @@ def test_several_networks_in_one_pass_equal_each_network_alone(model, epochs, ac
 
 def test_networks_with_different_fields_are_not_mixed(model, epochs):
     other = to_dense_prediction_model(
-        Deep4Net(len(CHANNELS), 2, LENGTH, **(SMALL | {"filter_length_2": 3}), random_state=1)
+        Deep4Net(len(CHANNELS), 2, LENGTH, **(SMALL_DEEP4 | {"filter_length_2": 3}), random_state=1)
     ).eval()
     with pytest.raises(ValueError, match="differ in their layers' receptive fields"):
         envelope_activation_networks(

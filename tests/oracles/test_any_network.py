@@ -1,5 +1,5 @@
 """eegvis's analyses on networks nobody here wrote: braindecode 0.8.1's Deep4Net,
-ShallowFBCSPNet and EEGNetv4 (run in a subprocess by tests/oracle_any_network.py)."""
+ShallowFBCSPNet and EEGNetv4 (run in a subprocess by tests/oracles/oracle_any_network.py)."""
 
 from __future__ import annotations
 

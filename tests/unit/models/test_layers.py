@@ -5,9 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from conftest import SMALL_DEEP4
 from torch import nn
 
-from eegvis.models import BLOCK_OUTPUTS, SEED_000_OPTIONS, Deep4Net, ShallowFBCSPNet
+from eegvis.models import BLOCK_OUTPUTS, Deep4Net, ShallowFBCSPNet
 from eegvis.models.dense import analytic_fields, output_lengths, to_dense_prediction_model
 from eegvis.models.layers import (
     LayerGeometry,
@@ -20,19 +21,11 @@ from eegvis.models.layers import (
 N_CHANS, N_TIMES = 4, 450
 ALL_BLOCKS = ["conv_time", "conv_spat", *BLOCK_OUTPUTS]
 # The tutorial's geometry with few filters: the same receptive fields, fast to probe.
-SMALL = dict(
-    SEED_000_OPTIONS,
-    n_filters_time=4,
-    n_filters_spat=4,
-    n_filters_2=5,
-    n_filters_3=6,
-    n_filters_4=7,
-)
 
 
 @pytest.fixture(scope="module")
 def strided() -> Deep4Net:
-    return Deep4Net(N_CHANS, 2, N_TIMES, **SMALL, random_state=0).eval()
+    return Deep4Net(N_CHANS, 2, N_TIMES, **SMALL_DEEP4, random_state=0).eval()
 
 
 def analytic_strides(model: nn.Module) -> dict[str, int]:
@@ -58,7 +51,7 @@ def test_probing_finds_the_analytic_geometry_of_the_strided_deep4net(strided):
 
 
 def test_probing_finds_the_analytic_geometry_of_the_dense_deep4net(strided):
-    dense = to_dense_prediction_model(Deep4Net(N_CHANS, 2, N_TIMES, **SMALL)).eval()
+    dense = to_dense_prediction_model(Deep4Net(N_CHANS, 2, N_TIMES, **SMALL_DEEP4)).eval()
     probed = receptive_fields(dense, N_CHANS, N_TIMES, method="probe")  # BLOCK_OUTPUTS
     assert list(probed) == list(BLOCK_OUTPUTS)
     fields = analytic_fields(dense)
@@ -159,7 +152,7 @@ def test_default_layers_of_a_network_that_fuses_its_own_convolutions():
 @pytest.mark.parametrize("network", ["deep4", "shallow"])
 def test_eegvis_networks_give_their_probed_geometry_analytically(network, dense):
     if network == "deep4":
-        model = Deep4Net(N_CHANS, 2, N_TIMES, **SMALL, random_state=0)
+        model = Deep4Net(N_CHANS, 2, N_TIMES, **SMALL_DEEP4, random_state=0)
     else:
         model = ShallowFBCSPNet(
             N_CHANS,

@@ -1,10 +1,17 @@
-"""Shared fixtures: the real EEGBCI files in ../shared/eegbci and a local mirror; the tiny
-demo config of the reliability and SLURM tests."""
+"""Shared fixtures: the real EEGBCI files in ../shared/eegbci and a local mirror; the
+whole-workflow runs that several test modules read (the demo, the tiny demo).
+
+A whole-workflow run is made once per test session, in a session-scoped fixture; the
+tests that read one carry ``pytest.mark.xdist_group`` with its name, so that under
+``pytest -n N --dist loadgroup`` they share one worker and the run is made once.
+Tests must not change a shared run's results (they copy it first).
+"""
 
 from __future__ import annotations
 
 import functools
 import http.server
+import json
 import shutil
 import subprocess
 import sys
@@ -141,6 +148,89 @@ def tiny_config() -> dict:
     config["training"].update(epochs=4, device="cpu")
     config["perturbation"]["n_iterations"] = 2
     return config
+
+
+@pytest.fixture(scope="session")
+def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny demo (:func:`tiny_config`), run once; returns its workflow folder.
+
+    Read by the robustness tests (the uninterrupted reference run) and the report tests.
+    Tests that need to change its results must copy it.
+    """
+    directory = copy_workflow(tmp_path_factory.mktemp("tiny") / "wf")
+    path = write_config(directory, tiny_config())
+    run_snakemake(directory, "--cores", "2", "--configfile", str(path))
+    return directory
+
+
+def finished_demo(repository: Path = REPO) -> Path | None:
+    """The demo's results in ``repository``, if they are a finished run of its committed code.
+
+    ``.ci/run`` runs the demo (``snakemake --cores all``) just before the tests. Its
+    results are reused when the run finished (its provenance file, written last,
+    exists), its provenance records the repository's current commit with no change to
+    tracked files, then and now, its config holds every value of ``config/config.yaml``,
+    and every final output still has the digest the provenance recorded.
+
+    Returns
+    -------
+    results : Path | None
+        ``results/demo`` of ``repository``, or None when it cannot be reused.
+    """
+    from eegvis.data.download import sha256
+    from eegvis.pipeline.provenance import git_commit
+
+    results = repository / "results" / "demo"
+    if not (results / "provenance.json").is_file():
+        return None
+    provenance = json.loads((results / "provenance.json").read_text())
+    now = git_commit(repository)
+    if now["commit"] == "unknown" or now["dirty"] is not False:
+        return None
+    if provenance["git"] != now:
+        return None
+    config = yaml.safe_load((repository / "config" / "config.yaml").read_text())
+    if not _holds(provenance["config"], config):
+        return None
+    for name, digest in provenance["outputs"].items():
+        path = repository / name
+        if not path.is_file() or sha256(path) != digest:
+            return None
+    return results
+
+
+def _holds(validated: object, given: object) -> bool:
+    """Whether the validated config has every value of the given one (bands are resolved)."""
+    if isinstance(given, dict):
+        return isinstance(validated, dict) and all(
+            key == "bands" or (key in validated and _holds(validated[key], value))
+            for key, value in given.items()
+        )
+    return validated == given
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo workflow's results (default config) in a workflow copy of their own.
+
+    The demo that ``.ci/run`` just ran is copied (results, Snakemake's metadata, file
+    times kept) when :func:`finished_demo` accepts it; otherwise the demo runs here.
+
+    Returns
+    -------
+    results : Path
+        ``results/demo`` of the copy.
+    """
+    target = copy_workflow(tmp_path_factory.mktemp("demo") / "workflow")
+    finished = finished_demo()
+    if finished is None:
+        run_snakemake(target, "--cores", "2")
+    else:
+        shutil.copytree(finished, target / "results" / "demo", symlinks=True)
+        metadata = REPO / ".snakemake" / "metadata"
+        if metadata.is_dir():
+            shutil.copytree(metadata, target / ".snakemake" / "metadata")
+    return target / "results" / "demo"
 
 
 #: braindecode 0.8.1 (test oracle of eegvis.analyses.gradients) and the modules its

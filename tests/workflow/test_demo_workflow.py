@@ -7,20 +7,17 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import REPO, copy_workflow, run_snakemake
+from conftest import REPO, run_snakemake
 
 from eegvis.maps import read_maps
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("demo")]
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    """Run ``snakemake --cores 2`` on the default (demo) config in a fresh copy."""
-
-    target = copy_workflow(tmp_path_factory.mktemp("demo") / "workflow")
-    run_snakemake(target, "--cores", "2")
-    return target / "results" / "demo"
+def demo(demo_run):
+    """The demo's results (the default config), in a workflow copy of their own."""
+    return demo_run
 
 
 @pytest.fixture(scope="module")

@@ -8,10 +8,9 @@ import re
 from html.parser import HTMLParser
 
 import pytest
-import yaml
-from conftest import REPO, copy_workflow, run_snakemake, write_config
+from conftest import REPO, TINY, run_snakemake
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("tiny")]
 
 CAPTIONS = REPO / "workflow" / "report"
 
@@ -49,21 +48,13 @@ class _Links(HTMLParser):
 
 
 @pytest.fixture(scope="module")
-def report(tmp_path_factory):
-    """A small synthetic run (1 + 1 subjects, 1 run, 2 epochs) and its report."""
-    target = copy_workflow(tmp_path_factory.mktemp("report") / "workflow")
-    config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
-    config["name"] = "report"
-    config["subjects"] = {"train": [1], "valid": [2]}
-    config["runs"] = [4]
-    config["training"]["epochs"] = 2
-    config["perturbation"]["n_iterations"] = 2
-    path = write_config(target, config)
-    run_snakemake(target, "--cores", "2", "--configfile", str(path))
-    page = target / "results" / "report" / "report.html"
-    run_snakemake(target, "--report", str(page.relative_to(target)), "--configfile", str(path))
+def report(tiny_run, tmp_path_factory):
+    """The report of the tiny demo (1 + 1 subjects, 1 run, 4 epochs), written beside it."""
+    page = tmp_path_factory.mktemp("report") / "report.html"
+    config = tiny_run / "config" / "test.yaml"
+    run_snakemake(tiny_run, "--report", str(page), "--configfile", str(config))
     assert page.is_file()
-    return {"page": page.read_text(), "results": target / "results" / "report"}
+    return {"page": page.read_text(), "results": tiny_run / "results" / TINY}
 
 
 def test_report_is_one_self_contained_file(report):
@@ -113,7 +104,7 @@ def test_report_describes_the_workflow_and_shows_the_config(report):
     assert "Schirrmeister" in description
     assert "for the config report" in description
     configuration = description.split("Configuration", 1)[1]
-    for key in ('"input_time_length": 450', '"n_iterations": 2', '"name": "report"'):
+    for key in ('"input_time_length": 450', '"n_iterations": 2', f'"name": "{TINY}"'):
         assert key in configuration, key
 
 

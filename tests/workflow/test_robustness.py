@@ -31,13 +31,14 @@ import yaml
 from conftest import REPO, TINY, copy_workflow, run_snakemake, serve, tiny_config, write_config
 from result_comparison import assert_same, assert_same_file, assert_same_results
 
-from eegvis.data.download import dataset_root, sha256
+from eegvis.data.download import sha256
+from eegvis.data.eegbci import dataset_root
 from eegvis.data.epochs import load_epochs
 from eegvis.models.io import ModelFileError, build_dense_network, load_model, save_model
 from eegvis.pipeline.provenance import collect_provenance, git_commit, seeds
 from eegvis.utils.io import atomic_output
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("tiny")]
 
 
 # --- helpers --------------------------------------------------------------------------------
@@ -111,21 +112,17 @@ def corrupt_header(source: Path, target: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def reference(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The tiny demo, run once without interruption; returns the workflow folder."""
-    directory = copy_workflow(tmp_path_factory.mktemp("reference") / "wf")
-    path = write_config(directory, tiny_config())
-    run_snakemake(directory, "--cores", "2", "--configfile", str(path))
-    return directory
+def reference(tiny_run: Path) -> Path:
+    """The tiny demo, run once without interruption (shared); returns the workflow folder."""
+    return tiny_run
 
 
 # --- 4. reproducibility ---------------------------------------------------------------------
 
 
-def test_two_runs_from_scratch_are_bit_identical(reference, tmp_path):
-    directory = copy_workflow(tmp_path / "wf")
-    path = write_config(directory, tiny_config())
-    run_snakemake(directory, "--cores", "2", "--configfile", str(path))
+def test_two_runs_from_scratch_are_bit_identical(reference, killed_training):
+    """The killed run is a second run from scratch (interrupted, then rerun to the end)."""
+    directory, _, _ = killed_training
     a, b = reference / "results" / TINY, directory / "results" / TINY
     n_compared = assert_same_results(a, b)
     assert n_compared >= 20  # models, checkpoint, epochs, nc, csv, csv.gz, json, edf
@@ -196,8 +193,9 @@ def test_provenance_library(tmp_path):
 
 @pytest.fixture(scope="module")
 def killed_training(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, str]:
-    """Kill the tiny demo (SIGKILL to Snakemake's process group) during epoch 3 of 4, then
-    rerun with --rerun-incomplete; return the folder, the kill's and the rerun's output."""
+    """Kill the tiny demo from scratch (SIGKILL to Snakemake's process group) during epoch 3
+    of 4, then rerun the whole workflow with --rerun-incomplete; return the folder, the
+    kill's and the rerun's output."""
     directory = copy_workflow(tmp_path_factory.mktemp("killed") / "wf")
     config = str(write_config(directory, tiny_config()))
     results = directory / "results" / TINY
@@ -214,9 +212,7 @@ def killed_training(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str
     assert "Epoch 4/4" not in text(log)
     # Snakemake's lock outlives a SIGKILL; --unlock is the documented way out.
     run_snakemake(directory, "--unlock", "--configfile", config)
-    rerun = run_snakemake(
-        directory, target, "--cores", "2", "--rerun-incomplete", "--configfile", config
-    )
+    rerun = run_snakemake(directory, "--cores", "2", "--rerun-incomplete", "--configfile", config)
     return directory, killed, rerun.stdout + rerun.stderr
 
 
@@ -246,6 +242,8 @@ def test_killed_envelope_job_reruns_to_identical_arrays(killed_training, referen
     results = directory / "results" / TINY
     output = results / "envelope_activation" / "trained.nc"
     log = results / "logs" / "envelope_activation.log"
+    output.unlink()  # the killed run was rerun to the end: make the job run again
+    log.unlink()
     started: dict[str, float] = {}
 
     def running() -> bool:  # the script has started (its log exists) and had a moment

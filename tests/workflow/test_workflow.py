@@ -14,7 +14,7 @@ import torch
 import yaml
 from conftest import REPO, run_snakemake, write_config
 
-from eegvis.data.download import dataset_root
+from eegvis.data.eegbci import dataset_root
 from eegvis.maps import read_maps
 from eegvis.models import SEED_000_OPTIONS, Deep4Net
 from eegvis.models.io import load_model

@@ -12,7 +12,7 @@ from eegvis.pipeline.config import (
     resolve_bands,
     resolve_training,
 )
-from eegvis.data.download import dataset_root
+from eegvis.data.eegbci import dataset_root
 from eegvis.viz.labels import band_title
 
 try:

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import mne
 
-from eegvis.data.eegbci import run_filename
+from eegvis.data.eegbci import dataset_root, run_filename
 
 logger = logging.getLogger(__name__)
 
@@ -35,23 +35,6 @@ class DownloadError(RuntimeError):
 
 class ChecksumError(DownloadError):
     """A recording's SHA-256 differs from MNE's registry; the message names the file."""
-
-
-def dataset_root(data_dir: str | os.PathLike) -> Path:
-    """Return where MNE keeps the EEGBCI files below ``data_dir``.
-
-    Parameters
-    ----------
-    data_dir : path-like
-        The ``path`` given to :func:`mne.datasets.eegbci.load_data`.
-
-    Returns
-    -------
-    root : Path
-        ``data_dir/MNE-eegbci-data/files/eegmmidb/1.0.0``; recordings lie below
-        it as ``SXXX/SXXXRYY.edf``.
-    """
-    return Path(data_dir, "MNE-eegbci-data", "files", "eegmmidb", "1.0.0")
 
 
 def registry() -> dict[str, str]:
@@ -118,7 +101,7 @@ def fetch_subject(
     runs : sequence of int
         Run numbers, 1 to 14.
     data_dir : path-like
-        Download location (see :func:`dataset_root` for the layout below it).
+        Download location (see :func:`eegvis.data.eegbci.dataset_root` for the layout below it).
     base_url : str
         Server with the PhysioNet layout, ending in ``files/eegmmidb/1.0.0/``.
 

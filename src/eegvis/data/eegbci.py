@@ -7,6 +7,7 @@ Interface (BCI) System, IEEE TBME 51(6):1034-1043; distributed by PhysioNet
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 #: Sampling rate of (almost) every recording, in Hz.
@@ -72,3 +73,20 @@ def run_filename(subject: int, run: int) -> Path:
         The path under the dataset root, as PhysioNet serves it.
     """
     return Path(f"S{subject:03d}", f"S{subject:03d}R{run:02d}.edf")
+
+
+def dataset_root(data_dir: str | os.PathLike) -> Path:
+    """Return where MNE keeps the EEGBCI files below ``data_dir``.
+
+    Parameters
+    ----------
+    data_dir : path-like
+        The ``path`` given to ``mne.datasets.eegbci.load_data``.
+
+    Returns
+    -------
+    root : Path
+        ``data_dir/MNE-eegbci-data/files/eegmmidb/1.0.0``; recordings lie below
+        it as ``SXXX/SXXXRYY.edf``.
+    """
+    return Path(data_dir, "MNE-eegbci-data", "files", "eegmmidb", "1.0.0")

@@ -6,14 +6,8 @@ import socket
 
 import pytest
 
-from eegvis.data.download import (
-    ChecksumError,
-    DownloadError,
-    dataset_root,
-    fetch_subject,
-    registry,
-    verify_checksums,
-)
+from eegvis.data.download import ChecksumError, DownloadError, fetch_subject, registry, verify_checksums
+from eegvis.data.eegbci import dataset_root
 
 
 def test_fetch_subject_downloads_byte_identical_files(tmp_path, eegbci_mirror, eegbci_dir):

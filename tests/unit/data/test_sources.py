@@ -62,9 +62,12 @@ def test_bad_dataset_subject_and_channels_are_named(tmp_path):
     assert not list(tmp_path.iterdir())  # nothing partial left behind
 
 
-@pytest.mark.slow  # MOABB retries its NEMAR index lookups for ~40 s without a network
 def test_physionet_through_moabb_gives_the_native_trials(eegbci_dir, tmp_path, monkeypatch):
-    """MOABB's PhysionetMI on the shared files staged in MNE's layout (no network)."""
+    """MOABB's PhysionetMI on the shared files staged in MNE's layout (no network).
+
+    MOABB first asks its NEMAR mirror for the subject, retrying for about 40 s without a
+    network; the "upstream" provider skips that and reads the staged files directly.
+    """
     from moabb.datasets import PhysionetMI
 
     staged = tmp_path / "MNE-eegbci-data" / "files" / "eegmmidb" / "1.0.0" / "S001"
@@ -74,6 +77,7 @@ def test_physionet_through_moabb_gives_the_native_trials(eegbci_dir, tmp_path, m
         (staged / path.name).write_bytes(path.read_bytes())
     monkeypatch.setenv("MNE_DATASETS_EEGBCI_PATH", str(tmp_path))
     monkeypatch.setenv("MNE_DATA", str(tmp_path))
+    monkeypatch.setenv("MOABB_DOWNLOAD_PROVIDER", "upstream")
     dataset = PhysionetMI(imagined=True, executed=False)
     dataset.feet_runs = []  # runs 4, 8, 12 only: left vs right fist
     path = fetch_subject(dataset, 1, tmp_path / "S001_raw.fif")

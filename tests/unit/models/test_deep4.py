@@ -1,4 +1,5 @@
-"""Deep4Net against braindecode 0.4.85 and the fact sheet; dense conversion and receptive fields."""
+"""Deep4Net against braindecode 0.4.85 and the fact sheet; its dense version and receptive
+fields (hand-built networks: test_dense.py)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ from torch import nn
 
 from eegvis.models import BLOCK_OUTPUTS, SEED_000_OPTIONS, Deep4Net
 from eegvis.models.dense import (
-    DilatedAvgPool,
     analytic_field,
     analytic_fields,
     output_lengths,
@@ -307,53 +307,6 @@ def test_dense_predictions_equal_network_on_shifted_windows(config):
     torch.testing.assert_close(out, sliding_window_outputs(strided, x, rf), rtol=1e-5, atol=1e-5)
 
 
-def hand_built_1d():
-    return nn.Sequential(
-        nn.Conv1d(3, 4, 3),
-        nn.AvgPool1d(2),
-        nn.ELU(),
-        nn.Sequential(nn.Conv1d(4, 5, 3, stride=2), nn.MaxPool1d(2, stride=1)),
-        nn.AvgPool1d(3, stride=2),
-        nn.Conv1d(5, 2, 2),
-    )
-
-
-def hand_built_2d():
-    return nn.Sequential(
-        nn.Conv2d(2, 4, (3, 2)),
-        nn.AvgPool2d((2, 1)),
-        nn.Conv2d(4, 3, (2, 1), stride=(3, 1)),
-        nn.AvgPool2d((3, 1), stride=(2, 1)),
-        nn.Conv2d(3, 2, (2, 1)),
-    )
-
-
-@pytest.mark.parametrize("build", [hand_built_1d, hand_built_2d])
-def test_dense_conversion_with_average_pooling_equals_brute_force(build):
-    torch.manual_seed(0)
-    original = build()
-    dense = to_dense_prediction_model(copy.deepcopy(original), axis=2)
-    assert not any(isinstance(m, (nn.AvgPool1d, nn.AvgPool2d)) for m in dense.modules())
-    assert any(isinstance(m, DilatedAvgPool) for m in dense.modules())
-    rf = analytic_field(dense)
-    assert rf == analytic_field(original)
-    shape = (2, 3, rf + 17) if build is hand_built_1d else (2, 2, rf + 17, 2)
-    x = randn(*shape)
-    with torch.no_grad():
-        out = dense(x)
-        assert out.shape[2] == rf + 17 - rf + 1 == list(output_lengths(dense, rf + 17).values())[-1]
-        brute = torch.stack(
-            [original(x[:, :, i : i + rf]).squeeze(2) for i in range(out.shape[2])], dim=2
-        )
-    torch.testing.assert_close(out, brute, rtol=1e-5, atol=1e-6)
-    # Converting again changes nothing; the model is converted in place and returned.
-    again = copy.deepcopy(dense)
-    assert to_dense_prediction_model(again, axis=2) is again
-    assert [getattr(m, "dilation", None) for m in again.modules()] == [
-        getattr(m, "dilation", None) for m in dense.modules()
-    ]
-
-
 def test_output_convention():
     model = Deep4Net(22, 4, 1000, random_state=0).eval()
     x = randn(3, 22, 1000)
@@ -413,8 +366,6 @@ def test_invalid_arguments():
         Deep4Net(22, 4, 300)
     with pytest.raises(ValueError, match="shape"):
         Deep4Net(22, 4, 1000)(randn(1, 22, 1000, 1))
-    with pytest.raises(ValueError, match="padded"):
-        analytic_field(nn.Sequential(nn.Conv1d(1, 1, 3, padding=1)))
 
 
 def test_fused_first_block_equals_layer_by_layer():

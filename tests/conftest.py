@@ -12,6 +12,7 @@ from __future__ import annotations
 import functools
 import http.server
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -27,6 +28,15 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED_EEGBCI = REPO.parent / "shared" / "eegbci"
 
 mne.set_log_level("WARNING")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Share the CPU cores between pytest-xdist's workers instead of oversubscribing them."""
+    workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+    if workers > 1:
+        import torch
+
+        torch.set_num_threads(max(1, (os.cpu_count() or 1) // workers))
 
 #: A Deep4Net of the seed-000 tutorial's shape with few filters: fast, but every layer kind.
 SMALL_DEEP4 = dict(
@@ -259,8 +269,6 @@ def braindecode081_dir() -> Path:
     per Python version; reused while its ``.complete`` marker lists the same pins. The
     venv's own braindecode (0.4.85) stays importable in this process.
     """
-    import os
-
     tag = f"py{sys.version_info.major}{sys.version_info.minor}"
     target = REPO / ".oracle" / f"braindecode-0.8.1-{tag}"
     marker = "\n".join(BRAINDECODE_081_PINS) + "\n"

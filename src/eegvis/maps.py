@@ -21,7 +21,8 @@ The ``eegvis`` accessor adds what a notebook needs::
     maps = eegvis.gradient_maps(model, epochs)
     maps.eegvis.to_table()          # tidy pandas table
     maps.eegvis.save("gradient.nc")  # netCDF; eegvis.read_maps reads it back
-    maps.eegvis.plot_bands({"mu": (7, 14)})
+    mu = maps.eegvis.band_means({"mu": (7, 14)})
+    mu.eegvis.plot(mask=mu.eegvis.test()["significant"])  # scalp maps, significant marked
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from eegvis.data.filters import as_band_mapping
 from eegvis.data.montage import standard_montage
 from eegvis.utils.io import atomic_output
 
@@ -208,13 +210,16 @@ class MapsAccessor:
             ):
                 table.to_csv(text, index=False)
 
-    def band_means(self, bands: Mapping[str, tuple[float, float]]) -> xr.Dataset:
+    def band_means(
+        self, bands: Mapping[str, tuple[float, float]] | Sequence[Mapping]
+    ) -> xr.Dataset:
         """Average a spectral map (dimension ``frequency``) over frequency bands.
 
         Parameters
         ----------
-        bands : mapping of str to (float, float)
-            Band name to ``(low, high)`` in Hz; frequencies ``low <= f <= high``
+        bands : mapping of str to (float, float) | list of dict
+            Band name to ``(low, high)`` in Hz (or the config's list of
+            ``{"name", "low", "high"}``); frequencies ``low <= f <= high``
             (NaN where any of them is NaN).
 
         Returns
@@ -224,6 +229,7 @@ class MapsAccessor:
         """
         if "frequency" not in self._dataset.dims:
             raise ValueError("band_means needs maps with a 'frequency' dimension")
+        bands = as_band_mapping(bands)
         spectral = [name for name, v in self._dataset.data_vars.items() if "frequency" in v.dims]
         dataset = self._dataset[spectral]
         freqs = dataset["frequency"].values

@@ -43,9 +43,8 @@ examples.
 
 from __future__ import annotations
 
-import logging
+import functools
 import math
-import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -56,18 +55,17 @@ import numpy as np
 import torch
 from torch import nn
 
-from eegvis.analyses._noise import NoiseStream, Perturbation
-from eegvis.analyses._shared import (
-    check_crops,
-    device_and_dtype,
-    predict,
-    predicting,
-    spectral_amplitude,
+from eegvis.analyses._noise import Perturbation
+from eegvis.analyses._perturbation_iterations import (
+    NoiseWorkers,
+    Setup,
+    iterate,
+    log_final_reliability,
+    unperturbed_predictions,
 )
+from eegvis.analyses._perturbation_sums import check_groups, check_pooled, crop_layout
+from eegvis.analyses._shared import check_crops, device_and_dtype, predicting
 from eegvis.models.inference import inference_copy
-from eegvis.stats.reliability import split_half
-
-log = logging.getLogger(__name__)
 
 PERTURBATIONS: tuple[str, ...] = ("additive", "multiplicative", "phase")
 DEFAULT_NOISE_STD = {"additive": 1.0, "multiplicative": 0.02}
@@ -266,121 +264,34 @@ def perturbation_correlations(
         ``strip_log_softmax`` is set and the model has no ``LogSoftmax``.
     """
     X = torch.as_tensor(X)
-    check_crops(X, sfreq, batch_size, min_examples=2)
-    noise_std = _noise_std(perturbation, noise_std)
-    auto = _check_iterations(n_iterations, target_reliability, max_iterations)
-    n_examples, n_chans, n_times = X.shape
-    freqs = np.fft.rfftfreq(n_times, d=1.0 / sfreq)
-    if reliability_band is not None:
-        band_mean(np.zeros((1, len(freqs), 1)), freqs, *reliability_band)  # validates the band
-    labels, group_of = _check_groups(groups, n_examples)
-    pooled = _check_pooled(pooled, n_examples)
-    device, dtype = device_and_dtype(model)
-    fft_dtype = torch.promote_types(dtype, torch.float32)  # no half-precision FFTs
-    n_freqs = n_times // 2 + 1
-    n_rows = 1 if perturbation == "phase" else n_chans
-    batches = [slice(i, min(i + batch_size, n_examples)) for i in range(0, n_examples, batch_size)]
-    # Which rows of each batch feed the pooled sums, and which each group's sums.
-    pooled_rows = [_rows(pooled[b], device) for b in batches]
-    group_rows = [
-        [(g, _rows(group_of[b] == g, device)) for g in np.unique(group_of[b])]
-        if labels is not None
-        else []
-        for b in batches
-    ]
-    limit = max_iterations if auto else n_iterations
-
+    setup = _setup(
+        model,
+        X,
+        sfreq,
+        groups=groups,
+        pooled=pooled,
+        n_iterations=n_iterations,
+        target_reliability=target_reliability,
+        max_iterations=max_iterations,
+        reliability_band=reliability_band,
+        perturbation=perturbation,
+        noise_std=noise_std,
+        batch_size=batch_size,
+        seed=seed,
+    )
     model = inference_copy(model)
-    with predicting(model, strip_log_softmax), _noise_workers(device) as (executor, lookahead):
-        start = time.perf_counter()
-        original = torch.cat([predict(model, X[b].to(device, dtype)) for b in batches])
-        n_classes = original.shape[1]
-        log.info(
-            "Unperturbed predictions of %d crops (%d classes) in %.1f s",
-            n_examples,
-            n_classes,
-            time.perf_counter() - start,
-        )
-        if auto:
-            log.info(
-                "Iterating until the split-half reliability r_SB reaches %.3f (%d to %d "
-                "iterations)",
-                target_reliability,
-                MIN_AUTO_ITERATIONS,
-                max_iterations,
-            )
-        n_cells = n_rows * n_freqs
-        correlation_sum = torch.zeros(n_cells, n_classes, dtype=torch.float64)
-        n_groups = 0 if labels is None else len(labels)
-        group_sum = torch.zeros(n_groups, n_cells, n_classes, dtype=torch.float64)
-        iteration_maps, reliability_maps, r, r_sb = [], [], [], []
-        for i_iteration in range(limit):
-            start = time.perf_counter()
-            stats = _CorrelationSums(n_cells, n_classes, device)
-            group_stats = [_CorrelationSums(n_cells, n_classes, device) for _ in range(n_groups)]
-            noise_stream = NoiseStream(
-                seed, i_iteration, n_examples, perturbation, n_rows, n_freqs, executor, lookahead
-            )
-            for b, pooled_b, groups_b in zip(batches, pooled_rows, group_rows, strict=True):
-                noise = noise_stream.take(b.stop - b.start)
-                values, perturbed = _perturb(
-                    X[b].to(device, fft_dtype), perturbation, noise.to(device, fft_dtype), noise_std
-                )
-                changes = predict(model, perturbed.to(dtype)) - original[b]
-                if pooled_b is not None:
-                    stats.add(values[pooled_b], changes[pooled_b])
-                for g, rows in groups_b:
-                    group_stats[g].add(values[rows], changes[rows])
-            correlation = stats.correlation().cpu()
-            correlation_sum += correlation
-            for g, group in enumerate(group_stats):
-                group_sum[g] += group.correlation().cpu()
-            log.info(
-                "Iteration %d/%d (%s perturbation) done in %.1f s",
-                i_iteration + 1,
-                limit,
-                perturbation,
-                time.perf_counter() - start,
-            )
-            iteration_maps.append(correlation.reshape(n_rows, n_freqs, n_classes).numpy())
-            reliability_maps.append(
-                iteration_maps[-1]
-                if reliability_band is None
-                else band_mean(iteration_maps[-1], freqs, *reliability_band)
-            )
-            estimate = split_half(np.stack(reliability_maps))
-            r_k, r_sb_k = estimate.r, estimate.r_spearman_brown
-            r.append(r_k)
-            r_sb.append(r_sb_k)
-            k = i_iteration + 1
-            if auto and k >= 2:
-                _log_reliability(k, r_k, r_sb_k, target_reliability)
-                if k >= MIN_AUTO_ITERATIONS and r_sb_k >= target_reliability:
-                    break
-    n_done = len(iteration_maps)
-    if not auto and n_done >= 2:
-        _log_reliability(n_done, r[-1], r_sb[-1])
-    if auto and not r_sb[-1] >= target_reliability:
-        log.warning(
-            "Split-half reliability r_SB = %.3f after %d iterations (max_iterations), below "
-            "the target %.3f",
-            r_sb[-1],
-            n_done,
-            target_reliability,
-        )
-    correlations = (correlation_sum / n_done).reshape(n_rows, n_freqs, -1).numpy()
+    with predicting(model, strip_log_softmax), _noise_workers(setup.device) as noise_workers:
+        original = unperturbed_predictions(model, X, setup)
+        sums = iterate(model, X, original, setup, noise_workers)
+    log_final_reliability(sums, setup)
     return PerturbationMaps(
-        correlations=correlations,
-        iterations=np.stack(iteration_maps),
-        freqs=freqs,
-        split_half_r=np.array(r),
-        split_half_r_sb=np.array(r_sb),
-        group_correlations=(
-            None
-            if labels is None
-            else (group_sum / n_done).reshape(n_groups, n_rows, n_freqs, -1).numpy()
-        ),
-        groups=labels,
+        correlations=sums.pooled_mean(),
+        iterations=np.stack(sums.iterations),
+        freqs=setup.freqs,
+        split_half_r=np.array(sums.r),
+        split_half_r_sb=np.array(sums.r_sb),
+        group_correlations=sums.group_means(),
+        groups=setup.layout.labels,
     )
 
 
@@ -499,63 +410,56 @@ def _check_iterations(
     return False
 
 
-def _check_groups(
-    groups: np.ndarray | None, n_examples: int
-) -> tuple[np.ndarray | None, np.ndarray | None]:
-    """Validate ``groups``; return the sorted labels and each crop's label index, or Nones."""
-    if groups is None:
-        return None, None
-    groups = np.asarray(groups)
-    if groups.shape != (n_examples,):
-        raise ValueError(f"groups must have shape ({n_examples},), got {groups.shape}")
-    labels, group_of, counts = np.unique(groups, return_inverse=True, return_counts=True)
-    if (counts < 2).any():
-        raise ValueError(
-            f"every group needs at least 2 crops; groups {labels[counts < 2].tolist()} have 1"
-        )
-    return labels, group_of.reshape(n_examples)
-
-
-def _check_pooled(pooled: np.ndarray | None, n_examples: int) -> np.ndarray:
-    """Validate ``pooled``; return it as a boolean mask (all crops for None)."""
-    if pooled is None:
-        return np.ones(n_examples, dtype=bool)
-    pooled = np.asarray(pooled)
-    if pooled.dtype != np.bool_ or pooled.shape != (n_examples,):
-        raise ValueError(
-            f"pooled must be a boolean mask of shape ({n_examples},), got {pooled.dtype} "
-            f"{pooled.shape}"
-        )
-    if pooled.sum() < 2:
-        raise ValueError(f"pooled must select at least 2 crops, got {pooled.sum()}")
-    return pooled
-
-
-def _rows(mask: np.ndarray, device: torch.device) -> slice | torch.Tensor | None:
-    """Index of the rows of a batch in ``mask``: all rows, some (index tensor), or None."""
-    if mask.all():
-        return slice(None)
-    if not mask.any():
-        return None
-    return torch.as_tensor(np.flatnonzero(mask), device=device)
-
-
-def _log_reliability(k: int, r: float, r_sb: float, target: float | None = None) -> None:
-    """Log the split-half reliability after ``k`` iterations (and, for a target, the outlook)."""
-    outlook = ""
-    if target is not None:
-        outlook = f" (target r_SB >= {target:.3f}"
-        if 0 < r_sb < target:
-            # Spearman-Brown prophecy: iterations at which the reliability of the mean would
-            # reach the target, if r_SB is the reliability of the mean of k iterations.
-            needed = math.ceil(k * target * (1 - r_sb) / (r_sb * (1 - target)))
-            outlook += f"; about {needed} iterations projected"
-        outlook += ")"
-    log.info("Iteration %d: split-half r = %.3f, r_SB = %.3f%s", k, r, r_sb, outlook)
+def _setup(
+    model: nn.Module,
+    X: torch.Tensor,
+    sfreq: float,
+    *,
+    groups: np.ndarray | None,
+    pooled: np.ndarray | None,
+    n_iterations: int | str,
+    target_reliability: float,
+    max_iterations: int,
+    reliability_band: tuple[float, float] | None,
+    perturbation: str,
+    noise_std: float | None,
+    batch_size: int,
+    seed: int,
+) -> Setup:
+    """Validate the arguments of :func:`perturbation_correlations`; fix the batches and dtypes."""
+    check_crops(X, sfreq, batch_size, min_examples=2)
+    noise_std = _noise_std(perturbation, noise_std)
+    auto = _check_iterations(n_iterations, target_reliability, max_iterations)
+    n_examples, n_chans, n_times = X.shape
+    freqs = np.fft.rfftfreq(n_times, d=1.0 / sfreq)
+    reliability_map = None
+    if reliability_band is not None:
+        low, high = reliability_band
+        band_mean(np.zeros((1, len(freqs), 1)), freqs, low, high)  # validates the band
+        reliability_map = functools.partial(band_mean, freqs=freqs, low=low, high=high)
+    labels, group_of = check_groups(groups, n_examples)
+    pooled = check_pooled(pooled, n_examples)
+    device, dtype = device_and_dtype(model)
+    return Setup(
+        perturbation=perturbation,
+        noise_std=noise_std,
+        seed=seed,
+        freqs=freqs,
+        n_rows=1 if perturbation == "phase" else n_chans,
+        auto=auto,
+        min_iterations=MIN_AUTO_ITERATIONS,
+        limit=max_iterations if auto else n_iterations,
+        target_reliability=target_reliability,
+        reliability_map=reliability_map,
+        layout=crop_layout(labels, group_of, pooled, batch_size, device),
+        device=device,
+        dtype=dtype,
+        fft_dtype=torch.promote_types(dtype, torch.float32),  # no half-precision FFTs
+    )
 
 
 @contextmanager
-def _noise_workers(device: torch.device) -> Iterator[tuple[ThreadPoolExecutor | None, int]]:
+def _noise_workers(device: torch.device) -> Iterator[NoiseWorkers]:
     """Yield where to draw the noise and how many blocks ahead, for :class:`NoiseStream`.
 
     On an accelerator, ``torch.get_num_threads()`` worker threads draw blocks
@@ -568,99 +472,3 @@ def _noise_workers(device: torch.device) -> Iterator[tuple[ThreadPoolExecutor | 
     n_workers = torch.get_num_threads()
     with ThreadPoolExecutor(n_workers, thread_name_prefix="eegvis-noise") as executor:
         yield executor, 2 * n_workers
-
-
-def _perturb(
-    x: torch.Tensor, perturbation: str, noise: torch.Tensor, noise_std: float
-) -> tuple[torch.Tensor, torch.Tensor]:
-    """Perturb the spectra of a batch of crops.
-
-    Parameters
-    ----------
-    x : torch.Tensor, shape (batch, n_chans, n_times)
-        Crops.
-    perturbation : str
-        One of :data:`PERTURBATIONS`.
-    noise : torch.Tensor, shape (batch, n_rows, n_freqs)
-        Standard noise from :class:`eegvis.analyses._noise.NoiseStream` (``n_rows`` is 1 for
-        phase).
-    noise_std : float
-        Scale of Gaussian noise (unused for phase).
-
-    Returns
-    -------
-    values : torch.Tensor, shape (batch, n_rows, n_freqs)
-        The perturbation to correlate with the prediction change.
-    perturbed : torch.Tensor, shape (batch, n_chans, n_times)
-        The perturbed crops, ``x + irfft(spectrum change)``.
-    """
-    n_times = x.shape[-1]
-    spectrum = torch.fft.rfft(x)
-    if perturbation == "additive":
-        amplitude = spectral_amplitude(spectrum)
-        values = torch.add(amplitude, noise, alpha=noise_std).clamp_min_(0).sub_(amplitude)
-        # values * exp(i * phase) = spectrum * (values / amplitude): a complex tensor times
-        # a real one, several times faster than complex torch.where or a complex product.
-        change = spectrum * values.div(amplitude)
-        # Phase 0 where the amplitude is 0, as numpy.angle. Such bins are rare (e.g. the DC
-        # bin of zero-mean crops), so only the frequencies that have one are searched.
-        for freq in (amplitude.amin(dim=(0, 1)) == 0).nonzero().flatten().tolist():
-            is_zero = amplitude[..., freq] == 0
-            change[..., freq] = torch.where(is_zero, values[..., freq], change[..., freq])
-    elif perturbation == "multiplicative":
-        values = noise.mul(noise_std).add_(1).clamp_min_(0).sub_(1)
-        change = spectrum * values
-    else:
-        values = noise.abs()
-        change = spectrum * (torch.polar(torch.ones_like(noise), noise) - 1)
-    # The DC bin (and the Nyquist bin for even n_times) of a real signal is real; drop any
-    # imaginary part explicitly, as numpy's irfft does, whatever the FFT backend.
-    change[..., 0].imag.zero_()
-    if n_times % 2 == 0:
-        change[..., -1].imag.zero_()
-    return values, torch.fft.irfft(change, n=n_times).add_(x)
-
-
-class _CorrelationSums:
-    """Float64 sums over examples for Pearson correlations between perturbations and predictions.
-
-    Parameters
-    ----------
-    n_cells : int
-        Number of perturbed cells (rows times frequencies).
-    n_classes : int
-        Number of prediction outputs.
-    device : torch.device
-        Where the sums live.
-    """
-
-    def __init__(self, n_cells: int, n_classes: int, device: torch.device) -> None:
-        zeros = {"dtype": torch.float64, "device": device}
-        self.n = 0
-        self.sum_a = torch.zeros(n_cells, **zeros)
-        self.sum_aa = torch.zeros(n_cells, **zeros)
-        self.sum_p = torch.zeros(n_classes, **zeros)
-        self.sum_pp = torch.zeros(n_classes, **zeros)
-        self.sum_ap = torch.zeros(n_cells, n_classes, **zeros)
-
-    def add(self, values: torch.Tensor, changes: torch.Tensor) -> None:
-        """Add a batch: ``values`` (batch, ...) perturbations, ``changes`` (batch, n_classes)."""
-        # A copy in any case: it is squared in place below, and the caller's values may
-        # already be float64 (then .double() would return them, not a copy).
-        a = values.reshape(values.shape[0], -1).to(torch.float64, copy=True)
-        self.n += a.shape[0]
-        # One product gives the sums of a (against ones) and of a * p.
-        sums = a.T @ torch.cat([changes.new_ones(len(changes), 1), changes], dim=1)
-        self.sum_a += sums[:, 0]
-        self.sum_ap += sums[:, 1:]
-        self.sum_aa += a.square_().sum(dim=0)
-        self.sum_p += changes.sum(dim=0)
-        self.sum_pp += (changes * changes).sum(dim=0)
-
-    def correlation(self) -> torch.Tensor:
-        """Pearson correlations of shape (n_cells, n_classes); NaN where a variance is zero."""
-        cov = self.sum_ap - torch.outer(self.sum_a, self.sum_p) / self.n
-        var_a = self.sum_aa - self.sum_a**2 / self.n
-        var_p = self.sum_pp - self.sum_p**2 / self.n
-        scale = torch.outer(var_a, var_p).clamp_min(0).sqrt()
-        return torch.where(scale > 0, cov / scale, torch.full_like(cov, math.nan))

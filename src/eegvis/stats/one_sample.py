@@ -160,6 +160,53 @@ def one_sample_test(
         is not in (0, 1), ``n_permutations`` < 1, or ``adjacency`` is missing (for
         ``"cluster"``) or does not match the channel axis.
     """
+    data, n_permutations = _check_arguments(data, method, n_permutations, alpha, seed)
+    n_subjects, cell_shape = data.shape[0], data.shape[1:]
+    if method == "cluster":
+        adjacency, cluster_threshold = _check_cluster(
+            adjacency, cluster_threshold, data.shape[1], n_subjects
+        )
+    else:
+        cluster_threshold = None
+    flat = data.reshape(n_subjects, -1)
+    mean, valid = _mean_and_testable(flat)
+    exact, n_used = _sign_patterns(n_subjects, n_permutations, alpha)
+    if method == "cluster":
+        t, p, labels = _cluster_test(
+            flat, valid, adjacency, cell_shape, cluster_threshold, n_permutations, seed
+        )
+    else:
+        t, p = _sign_flip_test(flat, valid, method, n_permutations, exact, alpha, seed)
+        labels = None
+    significant = np.zeros(flat.shape[1], dtype=bool)
+    significant[valid] = p[valid] < alpha
+    return MapTest(
+        mean=mean.reshape(cell_shape),
+        t=t.reshape(cell_shape),
+        p=p.reshape(cell_shape),
+        significant=significant.reshape(cell_shape),
+        n_subjects=n_subjects,
+        method=method,
+        n_permutations=n_used,
+        exact=exact,
+        alpha=float(alpha),
+        cluster_threshold=cluster_threshold,
+        clusters=None if labels is None else labels.reshape(cell_shape),
+    )
+
+
+def _check_arguments(
+    data: npt.ArrayLike, method: str, n_permutations: int, alpha: float, seed: int | None
+) -> tuple[np.ndarray, int]:
+    """Validate the arguments of :func:`one_sample_test` but the cluster ones.
+
+    Returns
+    -------
+    data : np.ndarray of float64, shape (n_subjects, n_channels, *other)
+        ``data`` as an array.
+    n_permutations : int
+        ``n_permutations`` as a Python integer.
+    """
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     data = np.asarray(data, dtype=np.float64)
@@ -178,29 +225,49 @@ def one_sample_test(
         or n_permutations < 1
     ):
         raise ValueError(f"n_permutations must be an integer >= 1, got {n_permutations!r}")
-    n_permutations = int(n_permutations)
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)):
         raise ValueError(f"seed must be an integer or None, got {seed!r}")
-    if method == "cluster":
-        adjacency = _check_adjacency(adjacency, data.shape[1])
-        if cluster_threshold is None:
-            cluster_threshold = float(
-                scipy.stats.t.ppf(1.0 - CLUSTER_FORMING_P / 2.0, n_subjects - 1)
-            )
-        elif not (math.isfinite(cluster_threshold) and cluster_threshold > 0):
-            raise ValueError(f"cluster_threshold must be > 0, got {cluster_threshold}")
-    else:
-        cluster_threshold = None
+    return data, int(n_permutations)
 
-    cell_shape = data.shape[1:]
-    flat = data.reshape(n_subjects, -1)
+
+def _check_cluster(
+    adjacency: scipy.sparse.sparray | scipy.sparse.spmatrix | np.ndarray | None,
+    cluster_threshold: float | None,
+    n_channels: int,
+    n_subjects: int,
+) -> tuple[scipy.sparse.coo_array, float]:
+    """Validate the ``"cluster"`` arguments; return the binary adjacency and the |t| threshold.
+
+    Without a threshold, the two-sided :data:`CLUSTER_FORMING_P` quantile of
+    Student's t with ``n_subjects - 1`` degrees of freedom.
+    """
+    adjacency = _check_adjacency(adjacency, n_channels)
+    if cluster_threshold is None:
+        cluster_threshold = float(scipy.stats.t.ppf(1.0 - CLUSTER_FORMING_P / 2.0, n_subjects - 1))
+    elif not (math.isfinite(cluster_threshold) and cluster_threshold > 0):
+        raise ValueError(f"cluster_threshold must be > 0, got {cluster_threshold}")
+    return adjacency, cluster_threshold
+
+
+def _mean_and_testable(flat: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Return the mean over subjects of ``flat`` (n_subjects, n_cells) and the testable cells.
+
+    A cell is testable when all subjects are finite there and not all equal.
+    """
     with np.errstate(invalid="ignore"):
         mean = flat.mean(axis=0)
     valid = np.isfinite(flat).all(axis=0)
     valid[valid] = np.ptp(flat[:, valid], axis=0) > 0
+    return mean, valid
+
+
+def _sign_patterns(n_subjects: int, n_permutations: int, alpha: float) -> tuple[bool, int]:
+    """Return whether the test is exact and how many sign patterns it uses.
+
+    Warns when no p can fall below ``alpha`` with that many patterns.
+    """
     exact = n_permutations >= 2 ** (n_subjects - 1)
     n_used = 2 ** (n_subjects - 1) if exact else n_permutations
-
     if 1.0 / n_used >= alpha:
         logger.warning(
             "one_sample_test: with %d subjects and %d sign patterns the smallest p is 1/%d, "
@@ -210,48 +277,84 @@ def one_sample_test(
             n_used,
             alpha,
         )
+    return exact, n_used
+
+
+def _warn_if_untestable(valid: np.ndarray) -> bool:
+    """Warn when no cell is testable; return whether any is."""
+    if valid.any():
+        return True
+    logger.warning("one_sample_test: no testable cell (all NaN or constant over subjects)")
+    return False
+
+
+def _sign_flip_test(
+    flat: np.ndarray,
+    valid: np.ndarray,
+    method: str,
+    n_permutations: int,
+    exact: bool,
+    alpha: float,
+    seed: int | None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return t and the ``"tmax"`` or ``"fdr"`` corrected p of every cell (NaN if untestable).
+
+    Parameters
+    ----------
+    flat : np.ndarray, shape (n_subjects, n_cells)
+        The subjects' maps, flattened.
+    valid : np.ndarray of bool, shape (n_cells,)
+        The testable cells.
+    method : {"tmax", "fdr"}
+        The correction.
+    n_permutations, exact, alpha, seed
+        As for :func:`one_sample_test` (``exact``: all sign patterns are enumerated).
+    """
     t = np.full(flat.shape[1], np.nan)
     p = np.full(flat.shape[1], np.nan)
-    labels = None
-    if method == "cluster":
-        labels = np.full(flat.shape[1], -1)
-    if not valid.any():
-        logger.warning("one_sample_test: no testable cell (all NaN or constant over subjects)")
-    elif method == "cluster":
+    if not _warn_if_untestable(valid):
+        return t, p
+    x = flat[:, valid]
+    t_valid = _t_values(np.ones((1, x.shape[0])), x)[0]
+    max_null, counts = _sign_flip_null(x, np.abs(t_valid), n_permutations, exact, seed)
+    n_used = len(max_null) + 1  # the identity and the null patterns
+    t[valid] = t_valid
+    if method == "tmax":
+        max_all = np.sort(np.append(max_null, np.abs(t_valid).max()))
+        reached = n_used - np.searchsorted(max_all, np.abs(t_valid), side="left")
+        p[valid] = reached / n_used
+    else:
+        p[valid] = mne.stats.fdr_correction((counts + 1) / n_used, alpha=alpha)[1]
+    return t, p
+
+
+def _cluster_test(
+    flat: np.ndarray,
+    valid: np.ndarray,
+    adjacency: scipy.sparse.coo_array,
+    cell_shape: tuple[int, ...],
+    threshold: float,
+    n_permutations: int,
+    seed: int | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Return t, cluster p and cluster labels of every cell (NaN, NaN, -1 if untestable).
+
+    ``flat`` (n_subjects, n_cells) holds the subjects' maps of shape
+    ``cell_shape``, flattened; ``valid`` marks the testable cells; ``adjacency``
+    is the channel adjacency; the rest as for :func:`one_sample_test`.
+    """
+    t = np.full(flat.shape[1], np.nan)
+    p = np.full(flat.shape[1], np.nan)
+    labels = np.full(flat.shape[1], -1)
+    if _warn_if_untestable(valid):
         t[valid], p[valid], labels[valid] = _cluster(
             flat[:, valid],
             _cell_adjacency(adjacency, cell_shape, valid),
-            cluster_threshold,
+            threshold,
             n_permutations,
             seed,
         )
-    else:
-        x = flat[:, valid]
-        t_valid = _t_values(np.ones((1, n_subjects)), x)[0]
-        max_null, counts = _sign_flip_null(x, np.abs(t_valid), n_permutations, exact, seed)
-        t[valid] = t_valid
-        if method == "tmax":
-            max_all = np.sort(np.append(max_null, np.abs(t_valid).max()))
-            reached = n_used - np.searchsorted(max_all, np.abs(t_valid), side="left")
-            p[valid] = reached / n_used
-        else:
-            p[valid] = mne.stats.fdr_correction((counts + 1) / n_used, alpha=alpha)[1]
-
-    significant = np.zeros(flat.shape[1], dtype=bool)
-    significant[valid] = p[valid] < alpha
-    return MapTest(
-        mean=mean.reshape(cell_shape),
-        t=t.reshape(cell_shape),
-        p=p.reshape(cell_shape),
-        significant=significant.reshape(cell_shape),
-        n_subjects=n_subjects,
-        method=method,
-        n_permutations=n_used,
-        exact=exact,
-        alpha=float(alpha),
-        cluster_threshold=cluster_threshold,
-        clusters=None if labels is None else labels.reshape(cell_shape),
-    )
+    return t, p, labels
 
 
 def _t_values(signs: np.ndarray, x: np.ndarray) -> np.ndarray:

@@ -16,9 +16,8 @@ from torch import nn
 
 from eegvis.models.layers import evaluating
 
-#: Most crops per forward pass on a CPU. With the Deep4Net's inference copy, chunks of
-#: 32 crops took 0.8 times as long per crop as chunks of 64 (``benchmarks/README.md``):
-#: the layers' outputs stay in the caches.
+#: Most crops per forward pass on a CPU: small enough that the layers' outputs stay in
+#: the caches (the measurements are in ``benchmarks/README.md``).
 CPU_FORWARD_CHUNK = 32
 
 
@@ -95,7 +94,7 @@ def predict(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
 
 
 def spectral_amplitude(spectrum: torch.Tensor) -> torch.Tensor:
-    """``spectrum.abs()`` computed as ``sqrt(re**2 + im**2)``: 3-4 times faster on a CPU.
+    """Return ``spectrum.abs()``, computed as ``sqrt(re**2 + im**2)`` (faster on a CPU).
 
     Without ``hypot``'s rescaling; equal to within one unit in the last place for
     spectra far from the float range's limits, as EEG spectra are.

@@ -126,8 +126,8 @@ def bandpass(
     ValueError
         If the band is empty, starts below 0 Hz or reaches the Nyquist frequency.
     """
-    # Imported here: scipy.signal takes about a second to import, and the perturbation and
-    # gradient jobs, which import this module through eegvis.analyses, never filter.
+    # Imported here: scipy.signal is slow to import, and the perturbation and gradient
+    # jobs, which import this module (through eegvis.data.trials), never filter.
     from scipy.signal import butter, sosfiltfilt
 
     _check_band(low, high, sfreq)

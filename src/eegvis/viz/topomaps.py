@@ -203,6 +203,38 @@ def plot_map_grid(
         If the shape of ``values`` does not match the names, ``symmetric`` is
         unknown, or ``separate_last_column`` is set with fewer than two columns.
     """
+    values, info, mask = _check_grid(
+        values, row_names, column_names, ch_names, symmetric, separate_last_column, mask, notes
+    )
+    pos, sphere = scalp_positions(info)
+    last_label = cbar_label if last_column_cbar_label is None else last_column_cbar_label
+    blocks = _scale_blocks(values.shape[0], symmetric, separate_last_column, cbar_label, last_label)
+    n_scale_columns = 2 if separate_last_column else 1
+    fig, axes, title, footer = _grid_figure(*values.shape[:2], n_scale_columns, title, footer)
+    colormap = plt.get_cmap(cmap)
+    for rows, columns, label in blocks:
+        block = (axes[rows, columns], values[rows, columns], mask[rows, columns])
+        _draw_scale(fig, *block, label, pos, sphere, colormap, contours)
+    _label_grid(fig, axes, row_names, column_names, notes, row_label, title, footer)
+    return fig
+
+
+def _check_grid(
+    values: np.ndarray,
+    row_names: Sequence[str],
+    column_names: Sequence[str],
+    ch_names: Sequence[str] | mne.Info,
+    symmetric: str,
+    separate_last_column: bool,
+    mask: np.ndarray | None,
+    notes: np.ndarray | None,
+) -> tuple[np.ndarray, mne.Info, np.ndarray]:
+    """Validate the arguments of :func:`plot_map_grid`; return values, channels and mask.
+
+    ``values`` comes back as a float array, ``ch_names`` as an ``mne.Info``
+    (:func:`eeg_info` for names) and ``mask`` as a boolean array of the shape
+    of ``values`` (all False for None).
+    """
     values = np.asarray(values, dtype=float)
     info = ch_names if isinstance(ch_names, mne.Info) else eeg_info(ch_names)
     shape = (len(row_names), len(column_names), len(info.ch_names))
@@ -212,19 +244,42 @@ def plot_map_grid(
         raise ValueError(f"symmetric must be 'row' or 'all', not {symmetric!r}")
     if separate_last_column and shape[1] < 2:
         raise ValueError("separate_last_column needs at least two columns")
-    n_rows, n_columns, n_channels = shape
     mask = np.zeros(shape, dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
     if mask.shape != shape:
         raise ValueError(f"mask has shape {mask.shape}; the names give {shape}")
     if notes is not None and np.shape(notes) != shape[:2]:
         raise ValueError(f"notes has shape {np.shape(notes)}; expected {shape[:2]}")
-    pos, sphere = scalp_positions(info)
-    # Column groups with one colour scale each: (columns, colourbar label).
-    groups = [(slice(None), cbar_label)]
+    return values, info, mask
+
+
+def _scale_blocks(
+    n_rows: int, symmetric: str, separate_last_column: bool, label: str, last_label: str
+) -> list[tuple[slice, slice, str]]:
+    """Return the blocks of a map grid that share a colour scale, in drawing order.
+
+    Each block is ``(rows, columns, colourbar label)``: per column group (all
+    columns, or all but the last and the last), the whole group
+    (``symmetric="all"``) or each row of it.
+    """
+    column_groups = [(slice(None), label)]
     if separate_last_column:
-        last_label = cbar_label if last_column_cbar_label is None else last_column_cbar_label
-        groups = [(slice(0, -1), cbar_label), (slice(-1, None), last_label)]
-    width = CELL_INCH * n_columns + CBAR_INCH * len(groups) + 0.6
+        column_groups = [(slice(0, -1), label), (slice(-1, None), last_label)]
+    if symmetric == "all":
+        row_groups = [slice(None)]
+    else:
+        row_groups = [slice(row, row + 1) for row in range(n_rows)]
+    return [(rows, columns, label) for columns, label in column_groups for rows in row_groups]
+
+
+def _grid_figure(
+    n_rows: int, n_columns: int, n_scales: int, title: str, footer: str
+) -> tuple[Figure, np.ndarray, str, str]:
+    """Create the figure of an ``n_rows × n_columns`` map grid with ``n_scales`` colourbar columns.
+
+    The figure is sized for the maps, the colourbars, the title and the
+    footer; the title and the footer come back wrapped to its width.
+    """
+    width = CELL_INCH * n_columns + CBAR_INCH * n_scales + 0.6
     title = _wrap(title, width, TITLE_CHAR_INCH)
     footer = _wrap(footer, width, FOOTER_CHAR_INCH)
     fig, axes = plt.subplots(
@@ -237,31 +292,55 @@ def plot_map_grid(
         layout="constrained",
         squeeze=False,
     )
-    colormap = plt.get_cmap(cmap)
-    if symmetric == "all":
-        row_groups = [slice(None)]
-    else:
-        row_groups = [slice(row, row + 1) for row in range(n_rows)]
-    for columns, label in groups:
-        for rows in row_groups:
-            group_axes, group_values = axes[rows, columns], values[rows, columns]
-            limit = symmetric_limit(group_values)
-            for ax, cell, marked in zip(
-                group_axes.ravel(),
-                group_values.reshape(-1, n_channels),
-                mask[rows, columns].reshape(-1, n_channels),
-                strict=True,
-            ):
-                _draw_map(ax, cell, pos, sphere, limit, colormap, contours, marked)
-            n_spanned = group_axes.shape[0]
-            fig.colorbar(
-                ScalarMappable(Normalize(-limit, limit), colormap),
-                ax=group_axes.ravel().tolist(),
-                shrink=0.8,
-                aspect=15 * n_spanned,
-            ).set_label(
-                _wrap(label, 0.8 * CELL_INCH * n_spanned, LABEL_CHAR_INCH), fontsize="small"
-            )
+    return fig, axes, title, footer
+
+
+def _draw_scale(
+    fig: Figure,
+    axes: np.ndarray,
+    values: np.ndarray,
+    mask: np.ndarray,
+    label: str,
+    pos: np.ndarray,
+    sphere: np.ndarray,
+    cmap: Colormap,
+    contours: int,
+) -> None:
+    """Draw the maps that share one colour scale, and their colourbar labelled ``label``.
+
+    ``axes`` (rows, columns), ``values`` and ``mask`` (rows, columns,
+    n_channels) are the block of the grid that shares the scale ``(-v, v)``,
+    ``v`` its largest |value|; the rest as for :func:`_draw_map`.
+    """
+    n_channels = values.shape[-1]
+    limit = symmetric_limit(values)
+    for ax, cell, marked in zip(
+        axes.ravel(),
+        values.reshape(-1, n_channels),
+        mask.reshape(-1, n_channels),
+        strict=True,
+    ):
+        _draw_map(ax, cell, pos, sphere, limit, cmap, contours, marked)
+    n_spanned = axes.shape[0]
+    fig.colorbar(
+        ScalarMappable(Normalize(-limit, limit), cmap),
+        ax=axes.ravel().tolist(),
+        shrink=0.8,
+        aspect=15 * n_spanned,
+    ).set_label(_wrap(label, 0.8 * CELL_INCH * n_spanned, LABEL_CHAR_INCH), fontsize="small")
+
+
+def _label_grid(
+    fig: Figure,
+    axes: np.ndarray,
+    row_names: Sequence[str],
+    column_names: Sequence[str],
+    notes: np.ndarray | None,
+    row_label: str,
+    title: str,
+    footer: str,
+) -> None:
+    """Write the column titles, row names, notes, row label, title and footer of a map grid."""
     for ax, name in zip(axes[0], column_names, strict=True):
         ax.set_title(name, fontsize="medium")
     for ax, name in zip(axes[:, 0], row_names, strict=True):
@@ -275,7 +354,6 @@ def plot_map_grid(
         fig.suptitle(title)
     if footer:
         fig.supxlabel(footer, fontsize="small", ha="left", x=0.01)
-    return fig
 
 
 def _draw_map(

@@ -244,19 +244,81 @@ def fit_cropped(
     initial_state : dict
         The untrained state dict (on the CPU).
     """
+    run = _prepare(model, train, valid, input_time_length, settings)
+    checkpoint = Path(checkpoint) if checkpoint is not None else None
+    state = _resume_or_start(model, run, checkpoint, fingerprint)
+    interactive = sys.stderr.isatty()
+    for epoch in range(state.epoch + 1, settings.epochs + 1):
+        started = time.perf_counter()
+        _train_epoch(model, run, state, epoch, interactive)
+        train_time = time.perf_counter() - started
+        state.epoch = epoch
+        _record(state, model, run.train, run.valid, settings, run.device, train_time, started)
+        if checkpoint is not None:
+            _save_progress(checkpoint, state, model, run)
+    return pd.DataFrame(state.history), state.initial_state
+
+
+@dataclass(frozen=True, eq=False)
+class _Run:
+    """What :func:`fit_cropped` sets up before training: data, optimiser, crop order, schedule.
+
+    Attributes
+    ----------
+    train, valid : CroppedData
+        The training and validation trials with their crops.
+    settings : TrainingSettings
+        The recipe.
+    device : torch.device
+        Where the model trains.
+    optimizer : torch.optim.Optimizer
+        The AdamW flavour of ``settings``.
+    rng : numpy.random.Generator
+        Draws the crop order of every epoch.
+    n_batches, n_updates : int
+        Updates per epoch and in all.
+    autocast : bool
+        Whether the forward pass runs in bfloat16 autocast.
+    """
+
+    train: CroppedData
+    valid: CroppedData
+    settings: TrainingSettings
+    device: torch.device
+    optimizer: torch.optim.Optimizer
+    rng: np.random.Generator
+    n_batches: int
+    n_updates: int
+    autocast: bool
+
+
+def _prepare(
+    model: nn.Module,
+    train: tuple[np.ndarray, np.ndarray],
+    valid: tuple[np.ndarray, np.ndarray],
+    input_time_length: int,
+    settings: TrainingSettings,
+) -> _Run:
+    """Move ``model`` to its device, cut the crops, make the optimiser; log the plan."""
     device = resolve_device(settings.device)
     model.to(device)
     n_preds = n_predictions(model, train[0].shape[1], input_time_length)
     train_data = CroppedData(*train, input_time_length, n_preds)
     valid_data = CroppedData(*valid, input_time_length, n_preds)
     n_batches = math.ceil(len(train_data.index) / settings.batch_size)
-    n_updates = settings.epochs * n_batches
-    optimizer = make_optimizer(
-        model.parameters(), settings.optimizer, settings.lr, settings.weight_decay
+    run = _Run(
+        train=train_data,
+        valid=valid_data,
+        settings=settings,
+        device=device,
+        optimizer=make_optimizer(
+            model.parameters(), settings.optimizer, settings.lr, settings.weight_decay
+        ),
+        rng=np.random.default_rng(settings.seed),
+        n_batches=n_batches,
+        n_updates=settings.epochs * n_batches,
+        autocast=settings.amp and device.type == "cuda",
     )
-    rng = np.random.default_rng(settings.seed)
-    checkpoint = Path(checkpoint) if checkpoint is not None else None
-    autocast = settings.amp and device.type == "cuda"
     logger.info(
         "Training on %s: %d train and %d valid trials, %d crops of %d samples per epoch "
         "(%d predictions each), %d updates",
@@ -266,64 +328,84 @@ def fit_cropped(
         len(train_data.index),
         input_time_length,
         n_preds,
-        n_updates,
+        run.n_updates,
     )
+    return run
 
+
+def _resume_or_start(
+    model: nn.Module, run: _Run, checkpoint: Path | None, fingerprint: str
+) -> TrainingState:
+    """Restore the state of ``checkpoint`` if it belongs to ``fingerprint``; else start afresh.
+
+    A fresh start seeds torch's global generator (dropout draws from it), keeps
+    the untrained weights and records epoch 0, the untrained network's losses.
+    """
     state = _load_checkpoint(checkpoint, fingerprint)
     if state is not None:
         model.load_state_dict(state.model_state)
-        optimizer.load_state_dict(state.optimizer_state)
+        run.optimizer.load_state_dict(state.optimizer_state)
         torch.set_rng_state(state.torch_rng)
-        rng.bit_generator.state = state.numpy_rng
+        run.rng.bit_generator.state = state.numpy_rng
         logger.info("Resuming from %s after epoch %d", checkpoint, state.epoch)
-    else:
-        torch.manual_seed(settings.seed)  # dropout draws from torch's global generator
-        started = time.perf_counter()
-        state = TrainingState(
-            epoch=0,
-            i_update=0,
-            history=[],
-            initial_state=_state_on_cpu(model),
-            model_state={},
-            optimizer_state={},
-            torch_rng=torch.Tensor(),
-            numpy_rng={},
-            fingerprint=fingerprint,
-        )
-        _record(state, model, train_data, valid_data, settings, device, 0.0, started)
+        return state
+    torch.manual_seed(run.settings.seed)  # dropout draws from torch's global generator
+    started = time.perf_counter()
+    state = TrainingState(
+        epoch=0,
+        i_update=0,
+        history=[],
+        initial_state=_state_on_cpu(model),
+        model_state={},
+        optimizer_state={},
+        torch_rng=torch.Tensor(),
+        numpy_rng={},
+        fingerprint=fingerprint,
+    )
+    _record(state, model, run.train, run.valid, run.settings, run.device, 0.0, started)
+    return state
 
-    interactive = sys.stderr.isatty()
-    for epoch in range(state.epoch + 1, settings.epochs + 1):
-        started = time.perf_counter()
-        model.train()
-        order = rng.permutation(len(train_data.index))
-        for i_batch in range(n_batches):
-            rows = order[i_batch * settings.batch_size : (i_batch + 1) * settings.batch_size]
-            crops, labels = train_data.batch(rows, device)
-            factor = cosine_factor(state.i_update, n_updates)
-            for group in optimizer.param_groups:
-                group["lr"] = settings.lr * factor
-                if settings.optimizer == "braindecode":
-                    group["weight_decay"] = settings.weight_decay * factor
-            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=autocast):
-                log_probs = model(crops)
-            loss = F.nll_loss(_dense(log_probs).float().mean(dim=2), labels)
-            optimizer.zero_grad(set_to_none=True)
-            loss.backward()
-            optimizer.step()
-            state.i_update += 1
-            if interactive:
-                _progress(epoch, settings.epochs, i_batch + 1, n_batches)
-        train_time = time.perf_counter() - started
-        state.epoch = epoch
-        _record(state, model, train_data, valid_data, settings, device, train_time, started)
-        if checkpoint is not None:
-            state.model_state = _state_on_cpu(model)
-            state.optimizer_state = copy.deepcopy(optimizer.state_dict())
-            state.torch_rng = torch.get_rng_state()
-            state.numpy_rng = rng.bit_generator.state
-            _save_checkpoint(checkpoint, state)
-    return pd.DataFrame(state.history), state.initial_state
+
+def _train_epoch(
+    model: nn.Module, run: _Run, state: TrainingState, epoch: int, interactive: bool
+) -> None:
+    """One pass over the training crops in a fresh random order, one update per batch."""
+    settings = run.settings
+    model.train()
+    order = run.rng.permutation(len(run.train.index))
+    for i_batch in range(run.n_batches):
+        rows = order[i_batch * settings.batch_size : (i_batch + 1) * settings.batch_size]
+        _update(model, run, state, *run.train.batch(rows, run.device))
+        if interactive:
+            _progress(epoch, settings.epochs, i_batch + 1, run.n_batches)
+
+
+def _update(
+    model: nn.Module, run: _Run, state: TrainingState, crops: torch.Tensor, labels: torch.Tensor
+) -> None:
+    """One optimiser step on a batch, at the learning rate (and decay) of the cosine schedule."""
+    settings = run.settings
+    factor = cosine_factor(state.i_update, run.n_updates)
+    for group in run.optimizer.param_groups:
+        group["lr"] = settings.lr * factor
+        if settings.optimizer == "braindecode":
+            group["weight_decay"] = settings.weight_decay * factor
+    with torch.autocast(run.device.type, dtype=torch.bfloat16, enabled=run.autocast):
+        log_probs = model(crops)
+    loss = F.nll_loss(_dense(log_probs).float().mean(dim=2), labels)
+    run.optimizer.zero_grad(set_to_none=True)
+    loss.backward()
+    run.optimizer.step()
+    state.i_update += 1
+
+
+def _save_progress(checkpoint: Path, state: TrainingState, model: nn.Module, run: _Run) -> None:
+    """Write the state after an epoch (model, optimiser, both generators) to ``checkpoint``."""
+    state.model_state = _state_on_cpu(model)
+    state.optimizer_state = copy.deepcopy(run.optimizer.state_dict())
+    state.torch_rng = torch.get_rng_state()
+    state.numpy_rng = run.rng.bit_generator.state
+    _save_checkpoint(checkpoint, state)
 
 
 def _record(

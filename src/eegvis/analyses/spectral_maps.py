@@ -8,8 +8,8 @@ at a time), which the workflow's scripts call.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Iterator, Sequence
-from typing import Literal
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, Literal
 
 import mne
 import numpy as np
@@ -28,10 +28,10 @@ from eegvis.analyses._shared import has_log_softmax
 from eegvis.analyses._spill import spilled_rows
 from eegvis.analyses.envelope_activation import OUTPUT
 from eegvis.analyses.gradients import amplitude_gradients, class_amplitude_difference
-from eegvis.analyses.perturbation import perturbation_correlations
+from eegvis.analyses.perturbation import PerturbationMaps, perturbation_correlations
 from eegvis.data.subjects import SubjectTrials
 from eegvis.data.trials import event_classes, iter_epochs_subjects
-from eegvis.models.layers import receptive_fields
+from eegvis.models.layers import LayerGeometry, receptive_fields
 from eegvis.utils.docs import fill_doc
 
 logger = logging.getLogger(__name__)
@@ -66,15 +66,15 @@ def gradient_maps(
     maps : xarray.Dataset
         See :func:`gradient_subjects` and :func:`eegvis.analyses.gradients.amplitude_gradients`.
     """
-    classes = event_classes(epochs, classes)
-    return gradient_subjects(
+    return _on_epochs(
+        gradient_subjects,
         model,
-        iter_epochs_subjects(epochs, classes, units),
-        epochs.info,
+        epochs,
         classes,
+        units,
+        strip_log_softmax,
         input_length=input_length,
         batch_size=batch_size,
-        strip_log_softmax=strip_log_softmax and has_log_softmax(model),
     )
 
 
@@ -98,8 +98,7 @@ def gradient_subjects(
         crop-weighted mean over subjects) and ``amplitude_difference`` (each
         subject's class difference of mean spectral amplitude, for attributions).
     """
-    length = input_length_of(model, input_length)
-    prediction = receptive_fields(model, len(info.ch_names), length, [OUTPUT])[OUTPUT]
+    length, prediction = _crop_geometry(model, info, input_length)
     done, maps, differences, n_crops = [], [], [], []
     freqs = None
     for trials in subjects:
@@ -120,8 +119,7 @@ def gradient_subjects(
         "pooled": (dims[1:], np.average(subject_maps, axis=0, weights=n_crops)),
         "amplitude_difference": (dims, np.stack(differences)),
     }
-    coords = common_coords(info, done)
-    coords.update(frequency=("frequency", freqs), **{"class": ("class", np.array(classes))})
+    coords = _spectral_coords(common_coords(info, done), freqs, classes)
     coords["n_crops"] = ("subject", np.array(n_crops))
     return xr.Dataset(data, coords, map_attrs("gradient", "gradient", network, info, length))
 
@@ -164,12 +162,13 @@ def perturbation_maps(
     maps : xarray.Dataset
         See :func:`perturbation_subjects`.
     """
-    classes = event_classes(epochs, classes)
-    return perturbation_subjects(
+    return _on_epochs(
+        perturbation_subjects,
         model,
-        iter_epochs_subjects(epochs, classes, units),
-        epochs.info,
+        epochs,
         classes,
+        units,
+        strip_log_softmax,
         input_length=input_length,
         n_iterations=n_iterations,
         target_reliability=target_reliability,
@@ -178,7 +177,6 @@ def perturbation_maps(
         perturbation=perturbation,
         batch_size=batch_size,
         seed=seed,
-        strip_log_softmax=strip_log_softmax and has_log_softmax(model),
     )
 
 
@@ -221,33 +219,19 @@ def perturbation_subjects(
         ``n_iterations``, ``pooled_subjects`` and ``iteration_reliability``
         (Spearman–Brown corrected split-half r after each iteration).
     """
-    length = input_length_of(model, input_length)
-    prediction = receptive_fields(model, len(info.ch_names), length, [OUTPUT])[OUTPUT]
-    subject_groups, done = [], []
-
-    def each_subjects_crops() -> Iterator[np.ndarray]:
-        for trials in subjects:
-            crops = subject_crops(trials.X, length, prediction)
-            subject_groups.append(np.full(len(crops), trials.subject))
-            done.append((trials.subject, trials.split))
-            logger.info("Subject %d: %d crops", trials.subject, len(crops))
-            yield crops
-
-    with spilled_rows(each_subjects_crops()) as X:
-        if not done:
+    length, prediction = _crop_geometry(model, info, input_length)
+    crops = _SubjectCrops(subjects, length, prediction)
+    with spilled_rows(crops) as X:
+        if not crops.done:
             raise ValueError("no subject with trials for the perturbation maps")
-        splits = dict(done)
-        groups = np.concatenate(subject_groups)
-        in_pool = np.ones(len(groups), bool)
-        if pooled != "all":
-            in_pool = np.array([splits[g] == pooled for g in groups])
-        logger.info("%d crops of %d samples from %d subjects", len(groups), length, len(done))
+        groups = np.concatenate(crops.groups)
+        logger.info("%d crops of %d samples from %d subjects", len(groups), length, len(crops.done))
         result = perturbation_correlations(
             model,
             X,
             info["sfreq"],
             groups=groups,
-            pooled=in_pool,
+            pooled=_in_pool(groups, dict(crops.done), pooled),
             n_iterations=n_iterations,
             target_reliability=target_reliability,
             max_iterations=max_iterations,
@@ -257,6 +241,114 @@ def perturbation_subjects(
             seed=seed,
             strip_log_softmax=strip_log_softmax,
         )
+    dataset = _perturbation_dataset(result, info, crops.done, groups, classes)
+    dataset.attrs = map_attrs("perturbation", "correlation", network, info, length)
+    dataset.attrs.update(
+        kind=perturbation,
+        n_iterations=result.n_iterations,
+        seed=seed,
+        pooled_subjects=pooled,
+        iteration_reliability=result.split_half_r_sb,
+    )
+    return dataset
+
+
+def _on_epochs(
+    subjects_maps: Callable[..., xr.Dataset],
+    model: nn.Module,
+    epochs: mne.BaseEpochs,
+    classes: Sequence[str] | None,
+    units: str,
+    strip_log_softmax: bool,
+    **options: Any,
+) -> xr.Dataset:
+    """Run a ``*_subjects`` function on the subjects of ``epochs``.
+
+    The classes default to the order of ``epochs.event_id``; the LogSoftmax is
+    stripped only if asked for and the model has one.
+    """
+    classes = event_classes(epochs, classes)
+    return subjects_maps(
+        model,
+        iter_epochs_subjects(epochs, classes, units),
+        epochs.info,
+        classes,
+        strip_log_softmax=strip_log_softmax and has_log_softmax(model),
+        **options,
+    )
+
+
+def _crop_geometry(
+    model: nn.Module, info: mne.Info, input_length: int | None
+) -> tuple[int, LayerGeometry]:
+    """Return the network's input window in samples and the geometry of its predictions."""
+    length = input_length_of(model, input_length)
+    return length, receptive_fields(model, len(info.ch_names), length, [OUTPUT])[OUTPUT]
+
+
+def _spectral_coords(coords: dict, freqs: np.ndarray, classes: Sequence[str]) -> dict:
+    """Add the ``frequency`` and ``class`` coordinates of a spectral map to ``coords``."""
+    coords.update(frequency=("frequency", freqs), **{"class": ("class", np.array(classes))})
+    return coords
+
+
+class _SubjectCrops:
+    """Each subject's crops, one subject at a time, recording whose they are.
+
+    Parameters
+    ----------
+    subjects : iterable of SubjectTrials
+        Consumed once, by iterating over this object.
+    length : int
+        The network's input window in samples.
+    prediction : LayerGeometry
+        The geometry of the network's predictions (the step between windows).
+
+    Attributes
+    ----------
+    groups : list of numpy.ndarray
+        Per subject so far, its number repeated for each of its crops.
+    done : list of (int, str)
+        Per subject so far, its number and split.
+    """
+
+    def __init__(
+        self, subjects: Iterable[SubjectTrials], length: int, prediction: LayerGeometry
+    ) -> None:
+        self.subjects, self.length, self.prediction = subjects, length, prediction
+        self.groups: list[np.ndarray] = []
+        self.done: list[tuple[int, str]] = []
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        """Yield each subject's crops, (n_crops, n_channels, length)."""
+        for trials in self.subjects:
+            crops = subject_crops(trials.X, self.length, self.prediction)
+            self.groups.append(np.full(len(crops), trials.subject))
+            self.done.append((trials.subject, trials.split))
+            logger.info("Subject %d: %d crops", trials.subject, len(crops))
+            yield crops
+
+
+def _in_pool(groups: np.ndarray, splits: dict[int, str], pooled: str) -> np.ndarray:
+    """Mask of the crops whose subject's split is ``pooled`` (all crops for ``"all"``)."""
+    in_pool = np.ones(len(groups), bool)
+    if pooled != "all":
+        in_pool = np.array([splits[g] == pooled for g in groups])
+    return in_pool
+
+
+def _perturbation_dataset(
+    result: PerturbationMaps,
+    info: mne.Info,
+    done: list[tuple[int, str]],
+    groups: np.ndarray,
+    classes: Sequence[str],
+) -> xr.Dataset:
+    """Return the maps of :func:`perturbation_subjects` as a dataset, without attributes.
+
+    For a phase perturbation the maps have one row for all channels, the
+    ``channel`` coordinate ``"all"``.
+    """
     phase = result.correlations.shape[0] != len(info.ch_names)  # one row for all channels
     dims = ("subject", "channel", "frequency", "class")
     data = {
@@ -268,15 +360,7 @@ def perturbation_subjects(
     if phase:
         coords = {k: v for k, v in coords.items() if v[0] != "channel"}
         coords["channel"] = ("channel", np.array(["all"]))
-    coords.update(frequency=("frequency", result.freqs), **{"class": ("class", np.array(classes))})
+    coords = _spectral_coords(coords, result.freqs, classes)
     coords["iteration"] = ("iteration", np.arange(1, result.n_iterations + 1))
     coords["n_crops"] = ("subject", np.array([np.sum(groups == s) for s, _ in done]))
-    attrs = map_attrs("perturbation", "correlation", network, info, length)
-    attrs.update(
-        kind=perturbation,
-        n_iterations=result.n_iterations,
-        seed=seed,
-        pooled_subjects=pooled,
-        iteration_reliability=result.split_half_r_sb,
-    )
-    return xr.Dataset(data, coords, attrs)
+    return xr.Dataset(data, coords)

@@ -11,9 +11,8 @@ it forward (:mod:`eegvis.analyses.perturbation`). In the copy:
 On a CPU, in addition:
 
 - convolutions over time (:class:`eegvis.models.TimeConv`, ``nn.Conv1d``) run
-  as channels-last (time-major) 2-D convolutions. For the Deep4Net's four
-  convolution shapes, oneDNN's channels-last kernels took 0.5-0.7 times as long
-  as its channels-first ones (``benchmarks/README.md``);
+  as channels-last (time-major) 2-D convolutions, for which oneDNN's kernels
+  are faster than its channels-first ones;
 - max pooling over time (``nn.MaxPool1d``) keeps that layout. It is computed
   as the elementwise maximum of strided slices, so the values are identical;
   under autograd, as ``F.max_pool2d`` on the time-major layout, whose
@@ -21,15 +20,15 @@ On a CPU, in addition:
 - an ELU right after a convolution overwrites the convolution's output instead
   of allocating a new tensor (not in a ``differentiable`` copy).
 
-:mod:`eegvis.analyses.gradients` backpropagates through a ``differentiable`` copy. For
-the Deep4Net on a CPU, the amplitude gradients of 300 crops took 0.45-0.62
-times as long as through the network itself (1 and 2 threads):
-``nn.MaxPool1d`` with indices on the channels-first layout alone had taken 27%
-of the time (``benchmarks/README.md``).
+:mod:`eegvis.analyses.gradients` backpropagates through a ``differentiable``
+copy, which spares it ``nn.MaxPool1d`` with indices on the channels-first
+layout, a large part of the time of a backward pass through the network itself.
 
 The networks themselves keep the channels-first layout, because channels-last
-made a training step 27% slower. On other devices the copy only folds and
-fuses, since channels-last was not measured there.
+makes a training step slower (batch norm and the pooling backward pass on the
+time-major layout). On other devices the copy only folds and fuses: the
+channels-last layout is a choice for CPUs, where it was benchmarked. The
+timings are in ``benchmarks/README.md``.
 """
 
 from __future__ import annotations

@@ -3,9 +3,11 @@
 import pytest
 import torch
 
-from eegvis.models import Deep4Net
+from eegvis.models import Deep4Net, ShallowFBCSPNet
+from eegvis.models.dense import output_strides
 from eegvis.models.io import (
     ModelFileError,
+    architecture_from_config,
     build_dense_network,
     build_network,
     import_class,
@@ -84,3 +86,52 @@ def test_bad_class_names_and_checkpoints_are_named(tmp_path):
     torch.save({"epoch": 3}, path)
     with pytest.raises(ModelFileError, match="holds no state dict"):
         read_state_dict(path)
+
+
+#: A validated config's model section: both networks' options, defaults filled.
+MODEL_SECTION = {
+    "input_time_length": 450,
+    "architecture": "deep4",
+    "deep4": ARCHITECTURE["deep4"],
+    "shallow": {"n_filters_time": 8},
+    "kwargs": {},
+}
+
+
+def test_architecture_of_an_eegvis_network_from_the_config():
+    architecture = architecture_from_config(MODEL_SECTION, n_chans=3, n_classes=2)
+    assert architecture == ARCHITECTURE  # the chosen network's options only
+    model = build_network(architecture, seed=4)
+    reference = build_dense_network(**ARCHITECTURE, seed=4)
+    assert isinstance(model, Deep4Net) and set(output_strides(model).values()) == {1}
+    for name, value in reference.state_dict().items():
+        assert torch.equal(model.state_dict()[name], value), name
+    shallow = architecture_from_config(
+        MODEL_SECTION | {"architecture": "shallow", "input_time_length": 500}, 5, 4
+    )
+    assert shallow == {
+        "n_chans": 5,
+        "n_classes": 4,
+        "input_time_length": 500,
+        "shallow": {"n_filters_time": 8},
+    }
+    network = build_network(shallow, seed=0)
+    assert isinstance(network, ShallowFBCSPNet) and network.conv_time.out_channels == 8
+
+
+def test_architecture_of_a_class_trained_elsewhere_from_the_config():
+    section = MODEL_SECTION | {
+        "class": "eegvis.models:Deep4Net",
+        "kwargs": STRIDED,
+        "checkpoint": "trained/weights.pt",
+    }
+    architecture = architecture_from_config(section, n_chans=64, n_classes=3)
+    assert architecture == {
+        "input_time_length": 450,
+        "class": "eegvis.models:Deep4Net",
+        "kwargs": STRIDED,
+    }  # its own channels and classes; the weights are read elsewhere
+    model = build_network(architecture, seed=3)
+    assert torch.equal(model.conv_2.weight, Deep4Net(**STRIDED, random_state=3).conv_2.weight)
+    assert model.conv_time.weight.shape[0] == Deep4Net(**STRIDED).conv_time.weight.shape[0]
+    assert model.conv_spat.stride == (2, 1)  # as it was defined, not converted to dense

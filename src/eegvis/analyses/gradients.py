@@ -26,6 +26,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from eegvis.analyses._engine_docs import fill_doc
 from eegvis.analyses._shared import (
     check_crops,
     device_and_dtype,
@@ -38,6 +39,7 @@ from eegvis.models.inference import inference_copy
 log = logging.getLogger(__name__)
 
 
+@fill_doc
 def amplitude_gradients(
     model: nn.Module,
     X: np.ndarray | torch.Tensor,
@@ -81,12 +83,7 @@ def amplitude_gradients(
 
     Parameters
     ----------
-    model : torch.nn.Module
-        Maps crops of shape (batch, n_chans, n_times) to outputs of shape
-        (batch, n_classes) or (batch, n_classes, n_preds, ...); trailing axes
-        (dense predictions over time) are averaged. The outputs should be the
-        predictions before the softmax: pass the network without its final
-        ``LogSoftmax``, or set ``strip_log_softmax``.
+    %(crops_model)s
     X : numpy.ndarray or torch.Tensor, shape (n_examples, n_chans, n_times)
         The input crops, real. They are moved to the model's device one batch
         at a time; spectra and gradients are computed in the model's dtype,
@@ -109,9 +106,7 @@ def amplitude_gradients(
         Mean amplitude gradient over crops, float64; ``n_freqs = n_times // 2
         + 1`` rFFT bins. Units: output units per input unit (the spectrum is
         unnormalized). On the CPU, equal inputs give bit-identical results.
-    freqs : numpy.ndarray, shape (n_freqs,)
-        Frequency of each bin in Hz (``numpy.fft.rfftfreq(n_times, 1 /
-        sfreq)``).
+    %(rfft_freqs)s
 
     Raises
     ------

@@ -55,6 +55,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from eegvis.analyses._engine_docs import fill_doc
 from eegvis.analyses._noise import Perturbation
 from eegvis.analyses._perturbation_iterations import (
     NoiseWorkers,
@@ -128,6 +129,7 @@ class PerturbationMaps:
         return float(self.split_half_r_sb[-1])
 
 
+@fill_doc
 def perturbation_correlations(
     model: nn.Module,
     X: np.ndarray | torch.Tensor,
@@ -180,12 +182,7 @@ def perturbation_correlations(
 
     Parameters
     ----------
-    model : torch.nn.Module
-        Maps crops of shape (batch, n_chans, n_times) to outputs of shape
-        (batch, n_classes) or (batch, n_classes, n_preds, ...); trailing axes
-        (dense predictions over time) are averaged. The outputs should be the
-        predictions before the softmax: pass the network without its final
-        ``LogSoftmax``, or set ``strip_log_softmax``.
+    %(crops_model)s
     X : numpy.ndarray or torch.Tensor, shape (n_examples, n_chans, n_times)
         The input crops, at least two. They are moved to the model's device
         and dtype one batch at a time (spectra are computed in at least
@@ -295,6 +292,7 @@ def perturbation_correlations(
     )
 
 
+@fill_doc
 def amplitude_perturbation_correlation(
     model: nn.Module,
     X: np.ndarray | torch.Tensor,
@@ -318,9 +316,7 @@ def amplitude_perturbation_correlation(
         Mean correlation over iterations, float64; ``n_freqs = n_times // 2 +
         1`` rFFT bins. For ``"phase"`` the shape is (1, n_freqs, n_classes).
         NaN where the perturbation or the prediction change has zero variance.
-    freqs : numpy.ndarray, shape (n_freqs,)
-        Frequency of each bin in Hz (``numpy.fft.rfftfreq(n_times, 1 /
-        sfreq)``).
+    %(rfft_freqs)s
 
     Raises
     ------

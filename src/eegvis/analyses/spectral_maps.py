@@ -1,8 +1,8 @@
 """Spectral maps: amplitude gradients and amplitude perturbations, per subject and pooled.
 
-The ``*_maps`` functions take an ``mne.Epochs``; the ``*_subjects`` variants an
-iterable of :class:`eegvis.data.subjects.SubjectTrials` (one subject in memory
-at a time), which the workflow's scripts call.
+:func:`gradient_maps` and :func:`perturbation_maps` run on an ``mne.Epochs``;
+:func:`gradient_subjects` and :func:`perturbation_subjects`, which the workflow
+calls, on one subject's trials at a time (see :mod:`eegvis.analyses`).
 """
 
 from __future__ import annotations

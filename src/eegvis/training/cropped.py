@@ -244,7 +244,9 @@ def fit_cropped(
     initial_state : dict
         The untrained state dict (on the CPU).
     """
-    run = _prepare(model, train, valid, input_time_length, settings)
+    device = resolve_device(settings.device)
+    model.to(device)
+    run = _prepare(model, device, train, valid, input_time_length, settings)
     checkpoint = Path(checkpoint) if checkpoint is not None else None
     state = _resume_or_start(model, run, checkpoint, fingerprint)
     interactive = sys.stderr.isatty()
@@ -294,14 +296,16 @@ class _Run:
 
 def _prepare(
     model: nn.Module,
+    device: torch.device,
     train: tuple[np.ndarray, np.ndarray],
     valid: tuple[np.ndarray, np.ndarray],
     input_time_length: int,
     settings: TrainingSettings,
 ) -> _Run:
-    """Move ``model`` to its device, cut the crops, make the optimiser; log the plan."""
-    device = resolve_device(settings.device)
-    model.to(device)
+    """Cut the crops, make the optimiser and the crop-order generator; log the plan.
+
+    ``model`` is already on ``device``.
+    """
     n_preds = n_predictions(model, train[0].shape[1], input_time_length)
     train_data = CroppedData(*train, input_time_length, n_preds)
     valid_data = CroppedData(*valid, input_time_length, n_preds)

@@ -36,7 +36,7 @@ NoiseWorkers = tuple[ThreadPoolExecutor | None, int]
 
 @dataclass(frozen=True, eq=False)
 class Setup:
-    """What :func:`perturbation_correlations` fixes before its first iteration.
+    """What :func:`~eegvis.analyses.perturbation.perturbation_correlations` fixes at the start.
 
     Attributes
     ----------

@@ -24,6 +24,9 @@ The subpackages, in the order data flows through them:
 - :mod:`eegvis.viz`: figures.
 - :mod:`eegvis.pipeline`: what only the workflow uses (config checks, logs, provenance).
 - :mod:`eegvis.utils`: atomic file output, devices, shared parameter docs.
+
+Every subpackage lists its public names (``__all__``) and loads them on first use
+(as MNE-Python does), so importing one name does not import the whole package.
 """
 
 from __future__ import annotations

@@ -1,8 +1,4 @@
-"""EEG data in: downloads, recordings, synthetic data, epochs, band-passing, per-subject trials.
-
-Public names load on first use (as in MNE-Python), so importing one of them
-does not import the whole subpackage's dependencies.
-"""
+"""EEG data in: downloads, recordings, synthetic data, epochs, band-passing, per-subject trials."""
 
 import lazy_loader
 

@@ -1,8 +1,4 @@
-"""What only the Snakemake workflow uses: config checks, job logs, provenance.
-
-Public names load on first use (as in MNE-Python), so importing one of them
-does not import the whole subpackage's dependencies.
-"""
+"""What only the Snakemake workflow uses: config checks, job logs, provenance."""
 
 import lazy_loader
 

@@ -1,8 +1,4 @@
-"""Inference on maps: one-sample tests across subjects, split-half reliability, test families.
-
-Public names load on first use (as in MNE-Python), so importing one of them
-does not import the whole subpackage's dependencies.
-"""
+"""Inference on maps: one-sample tests across subjects, split-half reliability, test families."""
 
 import lazy_loader
 

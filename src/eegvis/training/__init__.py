@@ -1,8 +1,4 @@
-"""Cropped training of a dense ConvNet and its optimisers.
-
-Public names load on first use (as in MNE-Python), so importing one of them
-does not import the whole subpackage's dependencies.
-"""
+"""Cropped training of a dense ConvNet and its optimisers."""
 
 import lazy_loader
 

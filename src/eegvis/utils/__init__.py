@@ -1,8 +1,4 @@
-"""Small helpers every part uses: atomic file output, devices, shared parameter docs.
-
-Public names load on first use (as in MNE-Python), so importing one of them
-does not import the whole subpackage's dependencies.
-"""
+"""Small helpers every part uses: atomic file output, devices, shared parameter docs."""
 
 import lazy_loader
 

@@ -1,8 +1,4 @@
-"""Figures: scalp-map grids, spectra, envelope maps, training curves (matplotlib, MNE).
-
-Public names load on first use (as in MNE-Python), so importing one of them
-does not import the whole subpackage's dependencies.
-"""
+"""Figures: scalp-map grids, spectra, envelope maps, training curves (matplotlib, MNE)."""
 
 import lazy_loader
 

@@ -1,30 +1,26 @@
-"""Per-subject map families, their statistics and reliability tables, and the figures of them."""
+"""Per-subject maps as test families: one per layer or class, contrast and network
+(their statistics and reliability tables: test_tables.py)."""
 
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 import xarray as xr
 
 from eegvis.data.eegbci import CHANNELS
 from eegvis.maps import band_coords, subject_coords
 from eegvis.stats.families import (
+    MapFamily,
+    analysis_families,
     attribution_results,
+    bands_by_name,
+    contrasts,
     envelope_activation_families,
     envelope_class_families,
+    map_families,
     spectral_families,
+    subject_selection,
 )
-from eegvis.stats.tables import (
-    RELIABILITY_COLUMNS,
-    STATISTICS_COLUMNS,
-    iteration_reliability_table,
-    statistics_table,
-    subject_reliability_table,
-)
-from eegvis.viz.captions import map_grid
-from eegvis.viz.envelopes import plot_envelope_activation, plot_envelope_class
-from eegvis.viz.spectral import plot_band_maps
 
 N_SUBJECTS, N_CHANS, N_FREQS = 8, len(CHANNELS), 41
 FREQS = np.linspace(0, 20, N_FREQS)
@@ -99,38 +95,6 @@ def test_spectral_families_are_band_means_with_paired_contrasts(spectral):
     np.testing.assert_array_equal(valid.subjects, [6, 7, 8])
 
 
-def test_statistics_table_finds_the_planted_cell_only(spectral):
-    families = spectral_families("gradient", spectral, BANDS, ["untrained"])
-    table = statistics_table(families, method="tmax", n_permutations=256, alpha=0.05, seed=0)
-    assert list(table.columns) == list(STATISTICS_COLUMNS)
-    assert len(table) == len(families) * N_CHANS * len(BANDS)
-    significant = table[table["significant"]]
-    assert set(significant["channel"]) == {"C3"}
-    assert set(significant["band"]) == {"mu"}
-    assert set(significant["class"]) == {"left_hand"}
-    assert set(significant["contrast"]) == {"trained", "trained-untrained"}
-    assert (table["n_subjects"] == N_SUBJECTS).all() and (table["method"] == "tmax").all()
-    row = table[(table["contrast"] == "trained") & (table["channel"] == "C3")].iloc[0]
-    values = families[0].values[:, C3, 0]
-    assert row["mean"] == pytest.approx(values.mean())
-    assert row["t"] == pytest.approx(values.mean() / values.std(ddof=1) * np.sqrt(N_SUBJECTS))
-
-
-def test_reliability_tables(spectral):
-    families = spectral_families("perturbation", spectral, BANDS, ["untrained"])
-    table = subject_reliability_table(families)
-    assert list(table.columns) == list(RELIABILITY_COLUMNS)
-    assert (table["split"] == "subjects").all() and (table["n"] == N_SUBJECTS).all()
-    family = families[0]
-    halves = family.values[0::2, :, 0].mean(axis=0), family.values[1::2, :, 0].mean(axis=0)
-    first = table.iloc[0]
-    assert first["r"] == pytest.approx(np.corrcoef(*halves)[0, 1])
-    assert first["r_spearman_brown"] == pytest.approx(2 * first["r"] / (1 + first["r"]))
-    iterations = iteration_reliability_table(spectral, BANDS)
-    assert (iterations["split"] == "iterations").all() and (iterations["n"] == 6).all()
-    assert len(iterations) == 2 * len(BANDS) * len(CLASSES)
-
-
 def envelope_maps(rng, model: str, layers: list[str], bands: list[str]) -> xr.Dataset:
     """Envelope-activation maps: each unit's correlation, and their mean over the units."""
     units = {layer: rng.normal(0, 0.1, (N_SUBJECTS, N_CHANS, len(bands), 5)) for layer in layers}
@@ -153,88 +117,47 @@ def envelope_dataset(model: str, units: dict, bands: list[str]) -> xr.Dataset:
     return xr.Dataset(data, coords, attrs)
 
 
-def test_envelope_families_and_figures(tmp_path):
+def test_envelope_families_are_each_layers_mean_over_units_with_paired_contrasts():
     rng = np.random.default_rng(1)
     layers, bands = ["pool_nonlin", "conv_classifier"], ["alpha", "beta"]
     results = {name: envelope_maps(rng, name, layers, bands) for name in ("trained", "untrained")}
     units = {layer: results["trained"][f"units_{layer}"].values for layer in layers}
-    units["pool_nonlin"][:, C3, 0] += 0.5
-    results["trained"] = envelope_dataset("trained", units, bands)
     families = envelope_activation_families(results, ["untrained"])
     assert [(f.contrast, f.layer) for f in families] == [
         (c, layer) for layer in layers for c in ("trained", "untrained", "trained-untrained")
     ]
     np.testing.assert_allclose(families[0].values, units["pool_nonlin"].mean(axis=-1))
+    untrained = results["untrained"]["units_conv_classifier"].values.mean(axis=-1)
+    np.testing.assert_allclose(families[4].values, untrained)
+    np.testing.assert_allclose(
+        families[5].values, units["conv_classifier"].mean(axis=-1) - untrained
+    )
+    assert all(f.analysis == "envelope_activation" and f.klass == "" for f in families)
     assert families[0].bands == tuple(bands) and families[0].channels == tuple(CHANNELS)
     (valid,) = [f for f in envelope_activation_families(results, [], "valid")][:1]
     np.testing.assert_array_equal(valid.subjects, [6, 7, 8])
     np.testing.assert_allclose(valid.values, units["pool_nonlin"][5:].mean(axis=-1))
-    activation = statistics_table(families, n_permutations=256)
-    class_correlation = rng.normal(0, 0.1, (N_SUBJECTS, N_CHANS, len(bands), 2))
-    classes_maps = xr.Dataset(
-        {"correlation": (("subject", "channel", "band", "class"), class_correlation)},
-        subjects_and_channels()
-        | band_coords(dict(zip(bands, [(7.0, 13.0), (13.0, 31.0)], strict=True)))
-        | {"class": ("class", CLASSES)},
+
+
+def envelope_class_maps(rng) -> xr.Dataset:
+    bands = {"alpha": (7.0, 13.0), "beta": (13.0, 31.0)}
+    correlation = rng.normal(0, 0.1, (N_SUBJECTS, N_CHANS, len(bands), 2))
+    return xr.Dataset(
+        {"correlation": (("subject", "channel", "band", "class"), correlation)},
+        subjects_and_channels() | band_coords(bands) | {"class": ("class", CLASSES)},
         {"analysis": "envelope_class", "map": "correlation", "network": ""},
     )
-    class_families = envelope_class_families(classes_maps)
-    assert [f.klass for f in class_families] == list(CLASSES)
-    np.testing.assert_array_equal(class_families[1].values, class_correlation[..., 1])
-    classes = statistics_table(class_families, n_permutations=256)
-    values, mask = map_grid(
-        activation,
-        [{"band": b} for b in bands],
-        [{"contrast": "trained-untrained", "layer": layer} for layer in layers],
-        CHANNELS,
-    )
-    assert mask[0, 0, C3] and mask.sum() == 1
-    reliability = subject_reliability_table(families)
-    figure = plot_envelope_activation(
-        activation, classes, reliability, layers, bands, ["alpha 7-13", "beta 13-31"], CHANNELS
-    )
-    footer = figure.get_supxlabel()
-    assert f"n = {N_SUBJECTS} subjects" in footer and "α = 0.05" in footer
-    labels = [ax.get_xlabel() for ax in figure.axes if ax.get_xlabel()]
-    assert any(label.startswith("split-half r = ") for label in labels)
-    figure.savefig(tmp_path / "activation.png")
-    plot_envelope_class(
-        classes, subject_reliability_table(class_families), bands, bands, CHANNELS
-    ).savefig(tmp_path / "classes.png")
 
 
-def test_band_figure_marks_significant_channels(spectral, tmp_path):
-    families = spectral_families("perturbation", spectral, BANDS, ["untrained"])
-    statistics = statistics_table(families, n_permutations=256)
-    reliability = pd.concat(
-        [subject_reliability_table(families), iteration_reliability_table(spectral, BANDS)]
-    )
-    figure = plot_band_maps(
-        statistics,
-        reliability,
-        "perturbation",
-        BANDS[0],
-        ["trained", "untrained", "trained-untrained"],
-        CHANNELS,
-    )
-    labels = [ax.get_xlabel() for ax in figure.axes if ax.get_xlabel()]
-    assert len(labels) == 6 and all("iterations r = " in label for label in labels[:4])
-    assert "sign flips" in figure.get_supxlabel()
-    figure.savefig(tmp_path / "band.png")
-
-
-def test_cluster_method_on_real_channel_adjacency(spectral):
-    import mne
-
-    from eegvis.viz.topomaps import eeg_info
-
-    adjacency, names = mne.channels.find_ch_adjacency(eeg_info(CHANNELS), "eeg")
-    assert list(names) == list(CHANNELS)
-    families = spectral_families("gradient", spectral, BANDS, ["untrained"])[:1]
-    table = statistics_table(families, method="cluster", n_permutations=256, adjacency=adjacency)
-    assert (table["method"] == "cluster").all()
-    found = table[table["significant"]]
-    assert "C3" in set(found["channel"]) and set(found["band"]) == {"mu"}
+def test_envelope_class_families_are_one_per_class():
+    maps = envelope_class_maps(np.random.default_rng(3))
+    families = envelope_class_families(maps)
+    assert [f.klass for f in families] == list(CLASSES)
+    assert all((f.analysis, f.contrast, f.layer) == ("envelope_class", "", "") for f in families)
+    np.testing.assert_array_equal(families[1].values, maps["correlation"].values[..., 1])
+    (train, _) = envelope_class_families(maps, "train")
+    np.testing.assert_array_equal(train.subjects, [1, 2, 3, 4, 5])
+    np.testing.assert_array_equal(train.values, maps["correlation"].values[:5, ..., 0])
 
 
 def test_attribution_is_the_gradient_times_the_class_amplitude_difference():
@@ -262,3 +185,92 @@ def test_attribution_is_the_gradient_times_the_class_amplitude_difference():
     expected = (gradient["gradient"] * gradient["amplitude_difference"]).values[:, :, in_band, 0]
     np.testing.assert_allclose(family.values[:, :, 0], expected.mean(axis=2))
     assert family.analysis == "attribution" and family.klass == "left_hand"
+
+
+def test_map_families_split_a_map_along_the_family_dimension(spectral):
+    data = spectral["trained"]["correlation"]  # (class, frequency, subject, channel)
+    families = map_families(data, "class")
+    assert len(families) == 2
+    for klass, family in zip(CLASSES, families, strict=True):
+        assert family.dims == ("subject", "channel", "frequency")
+        assert family["class"].item() == klass  # kept as a scalar coordinate
+        np.testing.assert_array_equal(
+            family.values, data.sel({"class": klass}).transpose("subject", "channel", ...).values
+        )
+    (whole,) = map_families(data)
+    assert whole.dims == ("subject", "channel", "class", "frequency")
+    np.testing.assert_array_equal(whole.values, data.values.transpose(2, 3, 0, 1))
+    with pytest.raises(ValueError, match="family 'layer' is not a dimension of the map"):
+        map_families(data, "layer")
+    with pytest.raises(ValueError, match="needs dimensions subject and channel"):
+        map_families(data.isel(subject=0), "class")
+
+
+def test_analysis_families_are_the_builder_of_each_analysis(spectral):
+    for analysis in ("gradient", "perturbation"):
+        families = analysis_families(analysis, spectral, BANDS, ["untrained"], "valid")
+        expected = spectral_families(analysis, spectral, BANDS, ["untrained"], "valid")
+        assert all(_same(a, b) for a, b in zip(families, expected, strict=True))
+        assert {f.analysis for f in families} == {analysis}
+    gradients = {
+        name: maps.rename(correlation="gradient")
+        .assign(amplitude_difference=maps["correlation"] * 0 + 2.0)
+        .assign_attrs(map="gradient")
+        for name, maps in spectral.items()
+    }
+    attribution = analysis_families("attribution", gradients, BANDS, ["untrained"])
+    doubled = spectral_families("gradient", gradients, BANDS, ["untrained"])
+    assert [f.analysis for f in attribution] == ["attribution"] * len(doubled)
+    for a, b in zip(attribution, doubled, strict=True):
+        np.testing.assert_allclose(a.values, 2 * b.values)
+    rng = np.random.default_rng(4)
+    classes = envelope_class_maps(rng)
+    by_analysis = analysis_families("envelope_class", {"envelope_class": classes}, [], [], "valid")
+    expected = envelope_class_families(classes, "valid")
+    assert all(_same(a, b) for a, b in zip(by_analysis, expected, strict=True))
+    layers, bands = ["pool_nonlin"], ["alpha", "beta"]
+    activation = {name: envelope_maps(rng, name, layers, bands) for name in ("trained", "shuffled")}
+    assert all(
+        _same(a, b)
+        for a, b in zip(
+            analysis_families("envelope_activation", activation, [], ["shuffled"], "train"),
+            envelope_activation_families(activation, ["shuffled"], "train"),
+            strict=True,
+        )
+    )
+    with pytest.raises(ValueError, match="unknown analysis 'spectrum'"):
+        analysis_families("spectrum", spectral, BANDS, [])
+
+
+def _same(a: MapFamily, b: MapFamily) -> bool:
+    return (a.analysis, a.contrast, a.layer, a.klass, a.channels, a.bands) == (
+        b.analysis,
+        b.contrast,
+        b.layer,
+        b.klass,
+        b.channels,
+        b.bands,
+    ) and (np.array_equal(a.subjects, b.subjects) and np.array_equal(a.values, b.values))
+
+
+def test_subject_selection_contrasts_and_bands_by_name(spectral):
+    maps = spectral["trained"]
+    assert subject_selection(maps, "all").tolist() == [True] * 8
+    assert subject_selection(maps, "train").tolist() == [True] * 5 + [False] * 3
+    assert subject_selection(maps, "valid").tolist() == [False] * 5 + [True] * 3
+    with pytest.raises(ValueError, match="subjects must be 'all', 'train' or 'valid', got 'test'"):
+        subject_selection(maps, "test")
+    a, b, c = np.arange(4.0), np.ones(4), np.full(4, 3.0)
+    result = contrasts(
+        {"trained": a, "untrained": b, "shuffled": c, "other": c}, ["untrained", "shuffled"]
+    )
+    assert list(result) == [
+        "trained",
+        "untrained",
+        "shuffled",
+        "trained-untrained",
+        "trained-shuffled",
+    ]
+    np.testing.assert_array_equal(result["trained-untrained"], a - b)
+    np.testing.assert_array_equal(result["trained-shuffled"], a - c)
+    assert bands_by_name(BANDS) == {"mu": (8, 12), "slow": (1, 4)}

@@ -1,0 +1,121 @@
+"""Figures of the spectral analyses (eegvis.viz.spectral), assembled from their tables and maps."""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+import xarray as xr
+
+import eegvis.viz.spectral as spectral
+from eegvis.viz.captions import map_grid, statistics_caption
+from eegvis.viz.spectral import VALUE_LABELS, plot_band_maps, plot_spectrum
+
+CHANNELS = ["FC3", "FC4", "C3", "Cz", "C4", "CP3", "CP4", "Pz"]
+CONTRASTS = ["trained", "untrained", "trained-untrained"]
+CLASSES = ["left", "right"]
+MU = {"name": "mu", "low": 8, "high": 12}
+
+
+def statistics() -> pd.DataFrame:
+    index = pd.MultiIndex.from_product(
+        [CONTRASTS, ["mu", "slow"], CLASSES, CHANNELS],
+        names=["contrast", "band", "class", "channel"],
+    )
+    frame = index.to_frame(index=False)
+    rng = np.random.default_rng(0)
+    frame["mean"] = rng.normal(size=len(frame))
+    frame["significant"] = rng.uniform(size=len(frame)) < 0.3
+    frame["n_subjects"], frame["alpha"], frame["n_permutations"] = 20, 0.01, 1024
+    frame["method"] = np.where(frame["band"] == "mu", "cluster", "tmax")  # per band: one test
+    return frame
+
+
+def reliability() -> pd.DataFrame:
+    rows = [
+        {"contrast": contrast, "band": "mu", "class": klass, "split": "subjects", "r": r}
+        for contrast, r in zip(CONTRASTS, (0.95, 0.45, 0.8), strict=True)
+        for klass in CLASSES
+    ]
+    rows += [
+        {"contrast": "trained", "band": "mu", "class": "left", "split": "iterations", "r": 0.99},
+        {"contrast": "trained", "band": "slow", "class": "left", "split": "subjects", "r": 0.1},
+    ]
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture()
+def recorded(monkeypatch):
+    """Replace the figure helpers by recorders of their arguments."""
+    calls = []
+
+    def record(values, rows, columns, *rest, **options):
+        calls.append(dict(values=values, rows=rows, columns=columns, rest=rest, **options))
+        return "figure"
+
+    monkeypatch.setattr(spectral, "plot_map_grid", record)
+    monkeypatch.setattr(spectral, "plot_channel_frequency", record)
+    return calls
+
+
+def test_band_maps_are_one_row_per_contrast_and_column_per_class(recorded):
+    table = statistics()
+    plot_band_maps(table, reliability(), "perturbation", MU, CONTRASTS, CHANNELS, subjects="valid")
+    (call,) = recorded
+    shown = table[table["band"] == "mu"]
+    values, mask = map_grid(
+        shown, [{"contrast": c} for c in CONTRASTS], [{"class": k} for k in CLASSES], CHANNELS
+    )
+    np.testing.assert_array_equal(call["values"], values)
+    np.testing.assert_array_equal(call["mask"], mask)
+    assert call["rows"] == CONTRASTS and call["columns"] == CLASSES
+    assert call["rest"] == (CHANNELS,) and call["row_label"] == "network"
+    assert call["cbar_label"] == f"{VALUE_LABELS['perturbation']}, 8–12 Hz"
+    assert call["notes"].tolist() == [
+        ["split-half r = 0.95\niterations r = 0.99", "split-half r = 0.95"],
+        ["split-half r = 0.45 (unreliable)"] * 2,
+        ["split-half r = 0.80"] * 2,
+    ]
+    assert call["footer"] == statistics_caption(shown, "valid")  # the band's test only
+    assert "cluster-based" in call["footer"]
+
+
+def pooled_maps(network: str, seed: int) -> xr.Dataset:
+    freqs = np.arange(1.0, 21.0)
+    pooled = np.random.default_rng(seed).normal(size=(len(CLASSES), len(freqs), len(CHANNELS)))
+    return xr.Dataset(
+        {"pooled": (("class", "frequency", "channel"), pooled)},
+        {"class": CLASSES, "frequency": freqs, "channel": CHANNELS},
+        {"network": network},
+    )
+
+
+def test_spectrum_is_every_networks_pooled_map_per_class(recorded):
+    results = [pooled_maps("trained", 1), pooled_maps("untrained", 2)]
+    plot_spectrum(results, "gradient", title="spectra")
+    (call,) = recorded
+    expected = np.concatenate(
+        [r["pooled"].transpose("class", "channel", "frequency").values for r in results]
+    )
+    np.testing.assert_array_equal(call["values"], expected)
+    assert call["values"].shape == (4, len(CHANNELS), 20)
+    assert call["rows"] == CHANNELS  # the channel axis
+    np.testing.assert_array_equal(call["columns"], np.arange(1.0, 21.0))  # frequencies
+    assert call["rest"] == (
+        ["trained: left", "trained: right", "untrained: left", "untrained: right"],
+    )
+    assert call["title"] == "spectra" and call["cbar_label"] == VALUE_LABELS["gradient"]
+
+
+def test_the_figures_draw(tmp_path):
+    figure = plot_band_maps(statistics(), reliability(), "gradient", MU, CONTRASTS, CHANNELS)
+    maps = [ax for ax in figure.axes if ax.get_label() != "<colorbar>"]
+    assert len(maps) == 6 and [ax.get_title() for ax in maps[:2]] == CLASSES
+    assert maps[0].get_xlabel() == "split-half r = 0.95\niterations r = 0.99"
+    assert "n = 20 subjects (all)" in figure.get_supxlabel()
+    figure.savefig(tmp_path / "band.png", dpi=40)
+    plt.close(figure)
+    figure = plot_spectrum([pooled_maps("trained", 1)], "perturbation")
+    assert [ax.get_title() for ax in figure.axes[:2]] == ["trained: left", "trained: right"]
+    plt.close(figure)

@@ -1,16 +1,11 @@
 """Correlate band envelopes with the unit outputs of every network, in one pass over the data."""
 
-import mne
-import torch
-
 from eegvis.analyses import envelope_activation_networks
-from eegvis.data.bandpassing import bandpassed_subjects
 from eegvis.models.io import load_model
-from eegvis.pipeline.logs import log_to_file
+from eegvis.pipeline.jobs import bandpassed_job_subjects, job_info, start_job
 from eegvis.utils.devices import resolve_device
 
-log = log_to_file(snakemake.log[0])
-torch.set_num_threads(snakemake.threads)
+log = start_job(snakemake)
 params = snakemake.params
 device = resolve_device(params.device)
 loaded = {
@@ -18,21 +13,10 @@ loaded = {
     for name, path in zip(params.networks, snakemake.input.models, strict=True)
 }
 metadata = loaded[params.networks[0]][1]
-subjects = bandpassed_subjects(
-    snakemake.input.epochs,
-    snakemake.input.summaries,
-    metadata["classes"],
-    params.recordings,
-    params.runs,
-    params.epochs,
-    list(params.bands.values()),
-    params.splits,
-    n_jobs=snakemake.threads,
-)
 maps = envelope_activation_networks(
     {name: model for name, (model, _) in loaded.items()},
-    subjects,
-    mne.io.read_info(snakemake.input.epochs[0], verbose="error"),
+    bandpassed_job_subjects(snakemake, metadata["classes"]),
+    job_info(snakemake),
     params.bands,
     params.layers,
     batch_size=params.batch_size,

@@ -1,7 +1,6 @@
 """Scalp maps of a band of the gradient or perturbation maps: every network and contrast."""
 
-import pandas as pd
-
+from eegvis.pipeline.jobs import read_tables
 from eegvis.pipeline.logs import log_to_file
 from eegvis.utils.io import save_figure
 from eegvis.viz.spectral import ANALYSIS_TITLES, plot_band_maps
@@ -9,10 +8,10 @@ from eegvis.viz.spectral import ANALYSIS_TITLES, plot_band_maps
 log_to_file(snakemake.log[0])
 params = snakemake.params
 band = params.band
-statistics = pd.read_csv(snakemake.input.statistics)
+statistics, reliability = read_tables(snakemake, "statistics", "reliability")
 figure = plot_band_maps(
     statistics,
-    pd.read_csv(snakemake.input.reliability),
+    reliability,
     snakemake.wildcards.analysis,
     band,
     params.contrasts,

@@ -1,18 +1,17 @@
 """Fig. 15 analogue: trained − control envelope-unit correlation per band and layer."""
 
-import pandas as pd
-
+from eegvis.pipeline.jobs import read_tables
 from eegvis.pipeline.logs import log_to_file
 from eegvis.utils.io import save_figure
 from eegvis.viz.envelopes import plot_envelope_activation
 
 log_to_file(snakemake.log[0])
 params = snakemake.params
-activation = pd.read_csv(snakemake.input.activation)
+activation, classes, reliability = read_tables(snakemake, "activation", "classes", "reliability")
 figure = plot_envelope_activation(
     activation,
-    pd.read_csv(snakemake.input.classes),
-    pd.read_csv(snakemake.input.reliability),
+    classes,
+    reliability,
     list(activation["layer"].unique()),
     params.bands,
     params.band_titles,

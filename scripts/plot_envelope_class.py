@@ -1,17 +1,16 @@
 """Fig. 14 analogue: envelope-class correlation per band and class."""
 
-import pandas as pd
-
+from eegvis.pipeline.jobs import read_tables
 from eegvis.pipeline.logs import log_to_file
 from eegvis.utils.io import save_figure
 from eegvis.viz.envelopes import plot_envelope_class
 
 log_to_file(snakemake.log[0])
 params = snakemake.params
-statistics = pd.read_csv(snakemake.input.statistics)
+statistics, reliability = read_tables(snakemake, "statistics", "reliability")
 figure = plot_envelope_class(
     statistics,
-    pd.read_csv(snakemake.input.reliability),
+    reliability,
     params.bands,
     params.band_titles,
     list(statistics["channel"].unique()),

@@ -5,11 +5,9 @@ Training starts from the initial weights of the untrained control network.
 
 from dataclasses import asdict
 
-import torch
-
 from eegvis.data.epochs import load_split
 from eegvis.models.io import load_architecture, load_model, save_model
-from eegvis.pipeline.logs import log_to_file
+from eegvis.pipeline.jobs import start_job
 from eegvis.training import (
     TrainingSettings,
     checkpoint_fingerprint,
@@ -18,8 +16,7 @@ from eegvis.training import (
 )
 from eegvis.utils.io import atomic_output
 
-log = log_to_file(snakemake.log[0])
-torch.set_num_threads(snakemake.threads)
+log = start_job(snakemake)
 params = snakemake.params
 model, metadata = load_model(snakemake.input.initial)
 architecture = load_architecture(snakemake.input.initial)

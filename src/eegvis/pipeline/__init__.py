@@ -1,10 +1,10 @@
-"""What only the Snakemake workflow uses: config checks, job logs, provenance."""
+"""What only the Snakemake workflow uses: config checks, scripts' shared steps, logs, provenance."""
 
 import lazy_loader
 
 __getattr__, __dir__, __all__ = lazy_loader.attach(
     __name__,
-    submodules=["config", "logs", "provenance"],
+    submodules=["config", "jobs", "logs", "provenance"],
     submod_attrs={
         "config": [
             "check_bands",
@@ -13,6 +13,15 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
             "describe_schema_error",
             "resolve_bands",
             "resolve_training",
+        ],
+        "jobs": [
+            "bandpassed_job_subjects",
+            "job_info",
+            "job_subjects",
+            "network_maps",
+            "read_tables",
+            "save_maps",
+            "start_job",
         ],
         "logs": ["log_to_file"],
         "provenance": [

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import sys
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
 
-import eegvis.viz.spectral as spectral
 from eegvis.viz.captions import map_grid, statistics_caption
 from eegvis.viz.spectral import VALUE_LABELS, plot_band_maps, plot_spectrum
 
@@ -47,15 +48,18 @@ def reliability() -> pd.DataFrame:
 
 @pytest.fixture()
 def recorded(monkeypatch):
-    """Replace the figure helpers by recorders of their arguments."""
+    """Replace the figure helpers, wherever the figures call them from, by recorders."""
     calls = []
 
     def record(values, rows, columns, *rest, **options):
         calls.append(dict(values=values, rows=rows, columns=columns, rest=rest, **options))
         return "figure"
 
-    monkeypatch.setattr(spectral, "plot_map_grid", record)
-    monkeypatch.setattr(spectral, "plot_channel_frequency", record)
+    for module_name, module in list(sys.modules.items()):
+        if module_name.startswith("eegvis.viz."):
+            for name in ("plot_map_grid", "plot_channel_frequency"):
+                if hasattr(module, name):
+                    monkeypatch.setattr(module, name, record)
     return calls
 
 

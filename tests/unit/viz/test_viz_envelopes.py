@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import sys
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
 
-import eegvis.viz.envelopes as envelopes
 from eegvis.viz.captions import map_grid, statistics_caption
 from eegvis.viz.envelopes import plot_envelope_activation, plot_envelope_class
 
@@ -51,15 +52,22 @@ def tables():
 
 @pytest.fixture()
 def recorded(monkeypatch):
-    """Replace the scalp-map grid by a recorder of its arguments."""
+    """Replace the scalp-map grid, wherever the figures call it from, by a recorder."""
     calls = []
 
     def record(values, row_names, column_names, ch_names, **options):
         calls.append(dict(values=values, rows=row_names, columns=column_names, **options))
         return "figure"
 
-    monkeypatch.setattr(envelopes, "plot_map_grid", record)
+    patch_everywhere(monkeypatch, "plot_map_grid", record)
     return calls
+
+
+def patch_everywhere(monkeypatch, name: str, replacement) -> None:
+    """Replace ``name`` in every loaded eegvis.viz module that imported it."""
+    for module_name, module in list(sys.modules.items()):
+        if module_name.startswith("eegvis.viz.") and hasattr(module, name):
+            monkeypatch.setattr(module, name, replacement)
 
 
 def test_activation_figure_is_the_contrasts_maps_then_the_mean_class_magnitude(tables, recorded):

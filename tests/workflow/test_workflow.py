@@ -211,41 +211,9 @@ def test_synthetic_dataset_through_snakemake(workflow_dir):
 
 
 @pytest.mark.slow
-def test_the_workflow_trains_and_analyses_a_shallow_convnet(workflow_dir):
-    config = yaml.safe_load((workflow_dir / "config" / "config.yaml").read_text())
-    config.update(name="shallow", subjects={"train": [1, 2, 3], "valid": [4]}, runs=[4])
-    config["model"] = {
-        "input_time_length": 450,
-        "architecture": "shallow",
-        "shallow": {"final_conv_length": 12},  # 187 dense predictions per 450-sample crop
-    }
-    config["training"]["epochs"] = 2
-    config["perturbation"]["n_iterations"] = 2
-    path = write_config(workflow_dir, config)
-    run_snakemake(workflow_dir, "--cores", "2", "--configfile", str(path))
-    results = workflow_dir / "results" / "shallow"
-    trained, metadata = load_model(results / "models" / "trained.pt")
-    assert type(trained).__name__ == "ShallowFBCSPNet"
-    assert metadata["training"]["lr"] == 0.000625  # the shallow recipe
-    maps = read_maps(results / "envelope_activation" / "trained.nc")
-    assert maps["layer"].values.tolist() == ["conv_spat", "pool_nonlin", "conv_classifier"]
-    assert maps["receptive_field"].values.tolist() == [25, 25 + 74, 25 + 74 + 15 * 11]
-    assert (results / "figures" / "training_curves.png").stat().st_size
-
-
-@pytest.mark.slow
 def test_a_network_trained_elsewhere_is_analysed_without_training(workflow_dir):
     """model.class + model.checkpoint: a strided Deep4Net from eegvis.models, imported."""
-    options = dict(
-        n_chans=64,
-        n_classes=2,
-        n_times=450,
-        final_conv_length=1,
-        pool_time_stride=2,
-        stride_before_pool=True,
-        filter_length_3=5,
-        filter_length_4=5,
-    )
+    options = dict(n_chans=64, n_classes=2, n_times=450, **SEED_000_OPTIONS)
     checkpoint = workflow_dir / "trained_elsewhere.pt"
     torch.save(Deep4Net(**options, random_state=7).state_dict(), checkpoint)
     config = yaml.safe_load((workflow_dir / "config" / "config.yaml").read_text())
@@ -277,8 +245,11 @@ def test_a_network_trained_elsewhere_is_analysed_without_training(workflow_dir):
 
 
 @pytest.mark.slow
-def test_a_moabb_dataset_with_four_classes_and_another_montage_and_rate(workflow_dir):
-    """MOABB's FakeDataset: 4 classes, 22 channels at 128 Hz resampled to 100 Hz."""
+def test_a_shallow_convnet_on_a_moabb_dataset_with_four_classes_another_montage_and_rate(
+    workflow_dir,
+):
+    """MOABB's FakeDataset (4 classes, 22 channels at 128 Hz resampled to 100 Hz), trained
+    and analysed as a Shallow ConvNet: one run for the dataset path and the architecture."""
     channels = ["Fz", "FC3", "FC1", "FCz", "FC2", "FC4", "C5", "C3", "C1", "Cz", "C2"]
     channels += ["C4", "C6", "CP3", "CP1", "CPz", "CP2", "CP4", "P1", "Pz", "P2", "POz"]
     classes = ["left_hand", "right_hand", "feet", "tongue"]
@@ -290,8 +261,9 @@ def test_a_moabb_dataset_with_four_classes_and_another_montage_and_rate(workflow
         "subjects": {"train": [1, 2, 3], "valid": [4]},
         "epochs": {"tmin": 0.0, "tmax": 3.0, "classes": {c: c for c in classes}, "sfreq": 100.0},
         "model": {
-            "input_time_length": 250,  # the seed-000 Deep4Net (receptive field 136)
-            "deep4": dict(SEED_000_OPTIONS),
+            "input_time_length": 250,
+            "architecture": "shallow",
+            "shallow": {"final_conv_length": 6},  # 77 dense predictions per 250-sample crop
         },
         "training": {"epochs": 2, "batch_size": 16},
         "perturbation": {"n_iterations": 2},
@@ -305,10 +277,17 @@ def test_a_moabb_dataset_with_four_classes_and_another_montage_and_rate(workflow
     assert (
         "resampling to 100 Hz" in (results / "logs" / "epoch_subject" / "sub-001.log").read_text()
     )
+    trained, metadata = load_model(results / "models" / "trained.pt")
+    assert type(trained).__name__ == "ShallowFBCSPNet"
+    assert metadata["training"]["lr"] == 0.000625  # the shallow recipe
+    activation = read_maps(results / "envelope_activation" / "trained.nc")
+    assert activation["layer"].values.tolist() == ["conv_spat", "pool_nonlin", "conv_classifier"]
+    assert activation["receptive_field"].values.tolist() == [25, 25 + 74, 25 + 74 + 15 * 5]
     gradient = read_maps(results / "gradient" / "trained.nc")
     assert gradient["class"].values.tolist() == classes
     assert gradient["channel"].values.tolist() == channels
     statistics = pd.read_csv(results / "statistics" / "envelope_class.csv")
     assert set(statistics["class"]) == set(classes) and set(statistics["channel"]) == set(channels)
-    for figure in ("envelope_class", "envelope_activation", "gradient_mu", "perturbation_mu"):
+    figures = ("envelope_class", "envelope_activation", "gradient_mu", "perturbation_mu")
+    for figure in (*figures, "training_curves"):
         assert (results / "figures" / f"{figure}.png").stat().st_size

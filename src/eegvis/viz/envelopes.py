@@ -8,11 +8,14 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from eegvis.utils.docs import fill_doc
+from eegvis.viz._class_grid import class_grid
 from eegvis.viz.captions import map_grid, reliability_notes, select, statistics_caption
 from eegvis.viz.labels import LAYER_TITLES
 from eegvis.viz.topomaps import plot_map_grid
 
 
+@fill_doc
 def plot_envelope_activation(
     activation: pd.DataFrame,
     classes: pd.DataFrame,
@@ -43,14 +46,11 @@ def plot_envelope_activation(
         Layer names, the columns.
     bands, band_titles : sequence of str
         Band names (as in the tables) and row titles.
-    ch_names : sequence of str
-        Channel names.
+    %(ch_names)s
     contrast : str
         The contrast shown, e.g. ``"trained-untrained"``.
-    subjects : str
-        Which subjects were tested (for the caption).
-    title : str
-        Figure title (with the data citation).
+    %(figure_subjects)s
+    %(figure_title)s
 
     Returns
     -------
@@ -81,6 +81,7 @@ def plot_envelope_activation(
     )
 
 
+@fill_doc
 def plot_envelope_class(
     statistics: pd.DataFrame,
     reliability: pd.DataFrame,
@@ -95,34 +96,26 @@ def plot_envelope_class(
 
     Parameters
     ----------
-    statistics, reliability : pandas.DataFrame
-        Statistics and reliability tables of the envelope-class maps.
+    %(map_tables)s
     bands, band_titles : sequence of str
         Band names (as in the tables) and row titles.
-    ch_names : sequence of str
-        Channel names.
-    subjects : str
-        Which subjects were tested (for the caption).
-    title : str
-        Figure title.
+    %(ch_names)s
+    %(figure_subjects)s
+    %(figure_title)s
 
     Returns
     -------
     fig : matplotlib.figure.Figure
         Rows = bands, columns = classes.
     """
-    rows = [{"band": band} for band in bands]
-    columns = [{"class": name} for name in statistics["class"].unique()]
-    values, mask = map_grid(statistics, rows, columns, ch_names)
-    return plot_map_grid(
-        values,
+    return class_grid(
+        statistics,
+        reliability,
+        [{"band": band} for band in bands],
         band_titles,
-        [column["class"] for column in columns],
         ch_names,
+        subjects=subjects,
         title=title,
         cbar_label="r (envelope, class)",
         row_label="frequency band",
-        mask=mask,
-        notes=reliability_notes(reliability, rows, columns),
-        footer=statistics_caption(statistics, subjects),
     )

@@ -9,14 +9,10 @@ import pandas as pd
 import xarray as xr
 from matplotlib.figure import Figure
 
-from eegvis.viz.captions import (
-    describe_reliability,
-    map_grid,
-    reliability_notes,
-    select,
-    statistics_caption,
-)
-from eegvis.viz.topomaps import plot_channel_frequency, plot_map_grid
+from eegvis.utils.docs import fill_doc
+from eegvis.viz._class_grid import class_grid
+from eegvis.viz.captions import select
+from eegvis.viz.topomaps import plot_channel_frequency
 
 #: Figure-title name of each analysis.
 ANALYSIS_TITLES = {
@@ -32,6 +28,7 @@ VALUE_LABELS = {
 }
 
 
+@fill_doc
 def plot_band_maps(
     statistics: pd.DataFrame,
     reliability: pd.DataFrame,
@@ -47,20 +44,16 @@ def plot_band_maps(
 
     Parameters
     ----------
-    statistics, reliability : pandas.DataFrame
-        Statistics and reliability tables of the analysis.
+    %(map_tables)s
     analysis : {"gradient", "attribution", "perturbation"}
         Which analysis (for the colour-bar label).
     band : mapping
         ``{name, low, high}`` of the band shown.
     contrasts : sequence of str
         Rows, e.g. ``["trained", "untrained", "trained-untrained"]``.
-    ch_names : sequence of str
-        Channel names.
-    subjects : str
-        Which subjects were tested (for the caption).
-    title : str
-        Figure title.
+    %(ch_names)s
+    %(figure_subjects)s
+    %(figure_title)s
 
     Returns
     -------
@@ -69,33 +62,20 @@ def plot_band_maps(
         significant channels marked; split-half reliability under each map (and,
         for perturbation, the reliability over iterations).
     """
-    shown = select(statistics, {"band": band["name"]})
-    rows = [{"contrast": contrast} for contrast in contrasts]
-    columns = [{"class": name} for name in shown["class"].unique()]
-    values, mask = map_grid(shown, rows, columns, ch_names)
-    shown_reliability = select(reliability, {"band": band["name"]})
-    notes = reliability_notes(shown_reliability, rows, columns)
-    for i, row in enumerate(rows):
-        for j, column in enumerate(columns):
-            over_iterations = select(shown_reliability, {**row, **column, "split": "iterations"})
-            if len(over_iterations) == 1:
-                r = float(over_iterations["r"].iloc[0])
-                notes[i, j] += "\n" + describe_reliability(r).replace("split-half", "iterations")
-    label = f"{VALUE_LABELS[analysis]}, {band['low']:g}–{band['high']:g} Hz"
-    return plot_map_grid(
-        values,
+    return class_grid(
+        select(statistics, {"band": band["name"]}),
+        select(reliability, {"band": band["name"]}),
+        [{"contrast": contrast} for contrast in contrasts],
         contrasts,
-        [column["class"] for column in columns],
         ch_names,
+        subjects=subjects,
         title=title,
-        cbar_label=label,
+        cbar_label=f"{VALUE_LABELS[analysis]}, {band['low']:g}–{band['high']:g} Hz",
         row_label="network",
-        mask=mask,
-        notes=notes,
-        footer=statistics_caption(shown, subjects),
     )
 
 
+@fill_doc
 def plot_spectrum(results: Sequence[xr.Dataset], analysis: str, title: str = "") -> Figure:
     """Channel × frequency heat maps of the pooled maps, per network and class.
 
@@ -106,8 +86,7 @@ def plot_spectrum(results: Sequence[xr.Dataset], analysis: str, title: str = "")
         each network, e.g. trained then untrained.
     analysis : {"gradient", "perturbation"}
         Which analysis (for the colour-bar label).
-    title : str
-        Figure title.
+    %(figure_title)s
 
     Returns
     -------

@@ -1,4 +1,4 @@
-"""Band envelopes: filters, Hilbert envelopes, moving averages and their alignment
+"""Band envelopes: Hilbert envelopes, moving averages and their alignment
 with the outputs of a dense (stride 1, unpadded) network, joined from windows into trials."""
 
 from __future__ import annotations
@@ -20,104 +20,12 @@ from eegvis.analyses.envelopes import (
     squared_envelope,
     window_means,
 )
-from eegvis.data.filters import bandpass, bands_below_nyquist, paper_filterbank
+from eegvis.data.filters import bandpass
 from eegvis.models.crops import crop_starts
 from eegvis.models.layers import LayerGeometry
 
 SFREQ = 160.0
 finite = st.floats(-1e3, 1e3, allow_nan=False, allow_infinity=False)
-
-
-# --- filterbank -----------------------------------------------------------------------------
-
-
-def test_paper_filterbank_edges():
-    bands = paper_filterbank()
-    assert len(bands) == 32
-    assert bands[:10] == [
-        (0, 4),
-        (1, 7),
-        (4, 10),
-        (7, 13),
-        (10, 16),
-        (13, 19),
-        (16, 22),
-        (19, 25),
-        (22, 28),
-        (25, 31),
-    ]
-    assert bands[10:] == [(low, low + 8) for low in range(27, 112, 4)]
-    assert bands[-1] == (111, 119)
-    centres = [(low + high) / 2 for low, high in bands[1:]]
-    assert np.diff(centres).tolist() == [3] * 9 + [4] * 21  # 6 Hz bands every 3, 8 Hz every 4
-
-
-def test_bands_below_nyquist():
-    at_160 = bands_below_nyquist(160.0)
-    assert len(at_160) == 22 and at_160[-1] == (71, 79)
-    assert bands_below_nyquist(250.0) == paper_filterbank()
-    assert bands_below_nyquist(160.0, [(7, 13), (60, 80), (60, 78)]) == [(7, 13), (60, 78)]
-
-
-# --- band-pass ------------------------------------------------------------------------------
-
-
-def sine(freq: float, n_times: int = 1600, phase: float = 0.3) -> np.ndarray:
-    return np.sin(2 * np.pi * freq * np.arange(n_times) / SFREQ + phase)
-
-
-def test_bandpass_is_sos_butterworth_forward_backward():
-    data = np.random.default_rng(0).standard_normal((3, 2, 500))
-    sos = scipy.signal.butter(4, [7, 13], btype="bandpass", fs=SFREQ, output="sos")
-    np.testing.assert_array_equal(
-        bandpass(data, SFREQ, 7, 13), scipy.signal.sosfiltfilt(sos, data, axis=-1)
-    )
-    # time along another axis gives the same result
-    np.testing.assert_allclose(
-        bandpass(data.transpose(2, 0, 1), SFREQ, 7, 13, axis=0),
-        bandpass(data, SFREQ, 7, 13).transpose(2, 0, 1),
-        rtol=0,
-        atol=1e-12,
-    )
-
-
-def test_blocks_do_not_change_results():
-    """Signals are filtered in blocks (here 6 blocks of up to 436); bit-identical results."""
-    data = np.random.default_rng(7).standard_normal((40, 64, 300))
-    sos = scipy.signal.butter(4, [13, 31], btype="bandpass", fs=SFREQ, output="sos")
-    direct = scipy.signal.sosfiltfilt(sos, data, axis=-1)
-    np.testing.assert_array_equal(bandpass(data, SFREQ, 13, 31), direct)
-
-
-def test_bandpass_passes_band_without_phase_shift_and_blocks_the_rest():
-    middle = slice(400, 1200)  # away from the edge transients
-    passed = bandpass(sine(10.0), SFREQ, 7, 13)
-    np.testing.assert_allclose(passed[middle], sine(10.0)[middle], atol=0.02)  # zero phase
-    assert np.abs(bandpass(sine(30.0), SFREQ, 7, 13)[middle]).max() < 1e-3
-    assert np.abs(bandpass(sine(2.0), SFREQ, 7, 13)[middle]).max() < 1e-3
-
-
-def test_band_from_zero_is_lowpass():
-    sos = scipy.signal.butter(4, 4, btype="lowpass", fs=SFREQ, output="sos")
-    data = sine(1.0) + sine(20.0)
-    np.testing.assert_array_equal(bandpass(data, SFREQ, 0, 4), scipy.signal.sosfiltfilt(sos, data))
-    np.testing.assert_allclose(
-        bandpass(data, SFREQ, 0, 4)[400:1200], sine(1.0)[400:1200], atol=0.01
-    )
-
-
-@pytest.mark.parametrize(
-    ("low", "high", "message"),
-    [
-        (75, 83, "band 75-83 Hz: the upper edge must be below the Nyquist frequency 80 Hz"),
-        (60, 80, "band 60-80 Hz"),
-        (13, 7, "band 13-7 Hz: need 0 <= low < high"),
-        (-1, 4, "band -1-4 Hz"),
-    ],
-)
-def test_bandpass_rejects_bad_bands(low, high, message):
-    with pytest.raises(ValueError, match=message):
-        bandpass(np.zeros(500), SFREQ, low, high)
 
 
 # --- envelopes ------------------------------------------------------------------------------

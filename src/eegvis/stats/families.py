@@ -21,6 +21,7 @@ import numpy as np
 import xarray as xr
 
 import eegvis.maps  # noqa: F401  (registers the .eegvis accessor)
+from eegvis.stats._family_docs import fill_doc
 
 
 @dataclass(frozen=True)
@@ -99,6 +100,7 @@ def map_families(data: xr.DataArray, family: str | None = None) -> list[xr.DataA
     return [group.transpose("subject", "channel", ...) for group in groups]
 
 
+@fill_doc
 def analysis_families(
     analysis: str,
     results: Mapping[str, xr.Dataset],
@@ -117,10 +119,8 @@ def analysis_families(
         Its maps: ``{"envelope_class": maps}``, else per network.
     bands : sequence of mapping
         ``{name, low, high}`` in Hz (spectral analyses).
-    controls : sequence of str
-        Control networks.
-    subjects : {"all", "train", "valid"}
-        Subjects to keep.
+    %(controls)s
+    %(kept_subjects)s
 
     Returns
     -------
@@ -159,6 +159,7 @@ def subject_selection(maps: xr.Dataset, subjects: str) -> np.ndarray:
     return splits == subjects
 
 
+@fill_doc
 def contrasts(maps: Mapping[str, np.ndarray], controls: Sequence[str]) -> dict[str, np.ndarray]:
     """Every network's maps and each trained − control paired difference.
 
@@ -167,8 +168,7 @@ def contrasts(maps: Mapping[str, np.ndarray], controls: Sequence[str]) -> dict[s
     maps : mapping of str to ndarray
         Per-subject maps of ``"trained"`` and of each control, all of one shape
         with the subjects on the first axis in the same order.
-    controls : sequence of str
-        Control networks, e.g. ``["untrained", "shuffled"]``.
+    %(controls)s
 
     Returns
     -------
@@ -181,6 +181,7 @@ def contrasts(maps: Mapping[str, np.ndarray], controls: Sequence[str]) -> dict[s
     return result
 
 
+@fill_doc
 def envelope_activation_families(
     results: Mapping[str, xr.Dataset],
     controls: Sequence[str],
@@ -192,10 +193,8 @@ def envelope_activation_families(
     ----------
     results : mapping of str to xarray.Dataset
         Envelope-activation maps of ``"trained"`` and each control network.
-    controls : sequence of str
-        Control networks.
-    subjects : {"all", "train", "valid"}
-        Subjects to keep.
+    %(controls)s
+    %(kept_subjects)s
 
     Returns
     -------
@@ -219,6 +218,7 @@ def envelope_activation_families(
     return families
 
 
+@fill_doc
 def envelope_class_families(maps: xr.Dataset, subjects: str = "all") -> list[MapFamily]:
     """Families of envelope–class correlation maps, one per class.
 
@@ -226,8 +226,7 @@ def envelope_class_families(maps: xr.Dataset, subjects: str = "all") -> list[Map
     ----------
     maps : xarray.Dataset
         Envelope-class maps (``correlation``: subject, channel, band, class).
-    subjects : {"all", "train", "valid"}
-        Subjects to keep.
+    %(kept_subjects)s
 
     Returns
     -------
@@ -246,6 +245,7 @@ def bands_by_name(bands: Sequence[Mapping[str, float]]) -> dict[str, tuple[float
     return {band["name"]: (band["low"], band["high"]) for band in bands}
 
 
+@fill_doc
 def spectral_families(
     analysis: str,
     results: Mapping[str, xr.Dataset],
@@ -263,10 +263,8 @@ def spectral_families(
         Maps of ``"trained"`` and each control network.
     bands : sequence of mapping
         ``{name, low, high}`` in Hz; each map is averaged over the bins of a band.
-    controls : sequence of str
-        Control networks.
-    subjects : {"all", "train", "valid"}
-        Subjects to keep.
+    %(controls)s
+    %(kept_subjects)s
 
     Returns
     -------

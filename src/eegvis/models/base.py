@@ -13,9 +13,11 @@ from eegvis.models.dense import analytic_fields, output_lengths, output_strides
 from eegvis.models.layers import LayerGeometry
 from eegvis.models.modules import (
     ChannelwiseTimeConv,
+    Expression,
     SpatialConv,
     TimeConv,
     _fused_first_block,
+    _squeeze_time,
 )
 
 
@@ -40,29 +42,48 @@ class SplitFirstLayerNet(nn.Sequential):
 
     def _add_first_block(
         self,
-        n_chans: int,
         n_filters_time: int,
         filter_time_length: int,
         n_filters_spat: int | None,
         stride: int = 1,
-        bias: bool = True,
+        batch_norm: bool = False,
+        batch_norm_alpha: float = 0.1,
     ) -> int:
-        """Add ``conv_time`` (and ``conv_spat`` unless ``n_filters_spat`` is None).
+        """Add ``conv_time`` (and ``conv_spat`` unless ``n_filters_spat`` is None), then ``bnorm``.
 
-        ``bias`` applies to the last convolution of the block (``conv_time``
-        always has one when followed by ``conv_spat``). Returns the number of
-        output filters.
+        The block reads the network's ``n_chans`` channels. With ``batch_norm``,
+        a batch norm ``bnorm`` (momentum ``batch_norm_alpha``) follows and the
+        last convolution of the block has no bias; without, it has one
+        (``conv_time`` always has one when followed by ``conv_spat``). Returns
+        the number of output filters.
         """
+        n_chans, bias = self.n_chans, not batch_norm
         if n_filters_spat is None:
             self.add_module(
                 "conv_time", TimeConv(n_chans, n_filters_time, filter_time_length, stride, bias)
             )
-            return n_filters_time
-        self.add_module("conv_time", ChannelwiseTimeConv(n_filters_time, filter_time_length))
-        self.add_module(
-            "conv_spat", SpatialConv(n_filters_time, n_filters_spat, n_chans, stride, bias)
-        )
-        return n_filters_spat
+            n_filters = n_filters_time
+        else:
+            self.add_module("conv_time", ChannelwiseTimeConv(n_filters_time, filter_time_length))
+            self.add_module(
+                "conv_spat", SpatialConv(n_filters_time, n_filters_spat, n_chans, stride, bias)
+            )
+            n_filters = n_filters_spat
+        if batch_norm:
+            self.add_module("bnorm", nn.BatchNorm1d(n_filters, momentum=batch_norm_alpha))
+        return n_filters
+
+    def _add_classifier(self, n_filters: int, final_conv_length: int | str, last: str) -> None:
+        """Add ``conv_classifier``, ``softmax`` and ``squeeze``.
+
+        ``final_conv_length="auto"`` makes the classifier's kernel span the
+        whole output of the child ``last`` for the network's ``n_times`` samples.
+        """
+        if final_conv_length == "auto":
+            final_conv_length = output_lengths(self, self.n_times)[last]
+        self.add_module("conv_classifier", TimeConv(n_filters, self.n_classes, final_conv_length))
+        self.add_module("softmax", nn.LogSoftmax(dim=1))
+        self.add_module("squeeze", Expression(_squeeze_time))
 
     def layer_geometry(self, n_times: int, layers: Sequence[str]) -> dict[str, LayerGeometry]:
         """Return the geometry of named layers for ``n_times`` input samples, analytically.

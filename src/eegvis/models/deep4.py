@@ -15,8 +15,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from eegvis.models.base import SplitFirstLayerNet, _initialise, _seeded
-from eegvis.models.dense import output_lengths
-from eegvis.models.modules import Expression, TimeConv, _squeeze_time
+from eegvis.models.modules import Expression, TimeConv
 
 #: Layers analysed in the paper: outputs of conv-pool blocks 1-4 and the classifier (pre-softmax).
 BLOCK_OUTPUTS = (
@@ -163,15 +162,13 @@ class Deep4Net(SplitFirstLayerNet):
 
         with _seeded(random_state):
             n_filters = self._add_first_block(
-                n_chans,
                 n_filters_time,
                 filter_time_length,
                 n_filters_spat if split_first_layer else None,
                 conv_stride,
-                bias=not batch_norm,
+                batch_norm,
+                batch_norm_alpha,
             )
-            if batch_norm:
-                self.add_module("bnorm", nn.BatchNorm1d(n_filters, momentum=batch_norm_alpha))
             self.add_module("conv_nonlin", Expression(first_nonlin))
             self.add_module("pool", pools[first_pool_mode](pool_time_length, pool_stride))
             self.add_module("pool_nonlin", nn.Identity())
@@ -188,9 +185,5 @@ class Deep4Net(SplitFirstLayerNet):
                 self.add_module(f"pool_{i}", pools[later_pool_mode](pool_time_length, pool_stride))
                 self.add_module(f"pool_nonlin_{i}", nn.Identity())
                 n_filters = n_out
-            if final_conv_length == "auto":
-                final_conv_length = output_lengths(self, n_times)["pool_nonlin_4"]
-            self.add_module("conv_classifier", TimeConv(n_filters, n_classes, final_conv_length))
-            self.add_module("softmax", nn.LogSoftmax(dim=1))
-            self.add_module("squeeze", Expression(_squeeze_time))
+            self._add_classifier(n_filters, final_conv_length, "pool_nonlin_4")
             _initialise(self)

@@ -9,8 +9,7 @@ from __future__ import annotations
 from torch import nn
 
 from eegvis.models.base import SplitFirstLayerNet, _initialise, _seeded
-from eegvis.models.dense import output_lengths
-from eegvis.models.modules import Expression, TimeConv, _squeeze_time, safe_log, square
+from eegvis.models.modules import Expression, safe_log, square
 
 #: Layers of the Shallow ConvNet analysed by default: the spatial filters, their log
 #: band power after pooling, and the classifier (pre-softmax).
@@ -80,21 +79,15 @@ class ShallowFBCSPNet(SplitFirstLayerNet):
         self.n_chans, self.n_classes, self.n_times = n_chans, n_classes, n_times
         with _seeded(random_state):
             n_filters = self._add_first_block(
-                n_chans,
                 n_filters_time,
                 filter_time_length,
                 n_filters_spat if split_first_layer else None,
-                bias=not batch_norm,
+                batch_norm=batch_norm,
+                batch_norm_alpha=batch_norm_alpha,
             )
-            if batch_norm:
-                self.add_module("bnorm", nn.BatchNorm1d(n_filters, momentum=batch_norm_alpha))
             self.add_module("conv_nonlin", Expression(square))
             self.add_module("pool", pools[pool_mode](pool_time_length, pool_time_stride))
             self.add_module("pool_nonlin", Expression(safe_log))
             self.add_module("drop", nn.Dropout(drop_prob))
-            if final_conv_length == "auto":
-                final_conv_length = output_lengths(self, n_times)["drop"]
-            self.add_module("conv_classifier", TimeConv(n_filters, n_classes, final_conv_length))
-            self.add_module("softmax", nn.LogSoftmax(dim=1))
-            self.add_module("squeeze", Expression(_squeeze_time))
+            self._add_classifier(n_filters, final_conv_length, "drop")
             _initialise(self)

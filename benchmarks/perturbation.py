@@ -49,33 +49,27 @@ from eegvis.analyses.perturbation import amplitude_perturbation_correlation
 from eegvis.models import SEED_000_OPTIONS
 from eegvis.models import Deep4Net as EegvisDeep4Net
 from eegvis.models.dense import to_dense_prediction_model as eegvis_dense
+from eegvis.models.modules import Expression
 
 SFREQ = 160.0
 N_CHANS, N_TIMES = 64, 450
 
 
-class ChansTime(nn.Module):
+def chans_time(network: nn.Module) -> nn.Module:
     """Give a network that takes (batch, chans, time, 1) inputs of shape (batch, chans, time)."""
+    return nn.Sequential(Expression(trailing_axis), network)
 
-    def __init__(self, network: nn.Module) -> None:
-        super().__init__()
-        self.network = network
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.network(x.unsqueeze(-1))
+def trailing_axis(x: torch.Tensor) -> torch.Tensor:
+    """``x`` with a trailing axis of length 1."""
+    return x.unsqueeze(-1)
 
 
 def seed_network() -> nn.Sequential:
+    """braindecode 0.4's seed-000 Deep4Net (the options of ``eegvis.models.SEED_000_OPTIONS``)."""
     torch.manual_seed(20170629)
     network = Deep4Net(
-        in_chans=N_CHANS,
-        n_classes=2,
-        input_time_length=N_TIMES,
-        filter_length_3=5,
-        filter_length_4=5,
-        pool_time_stride=2,
-        stride_before_pool=True,
-        final_conv_length=1,
+        in_chans=N_CHANS, n_classes=2, input_time_length=N_TIMES, **SEED_000_OPTIONS
     ).create_network()
     to_dense_prediction_model(network)
     return network.eval()
@@ -221,7 +215,7 @@ def main() -> None:
         time_workflow(conv1d, X, args, device)
         return
     models = {
-        "braindecode Deep4Net": (network, ChansTime(network), False),
+        "braindecode Deep4Net": (network, chans_time(network), False),
         "eegvis Deep4Net, same weights": (conv1d, conv1d, True),
     }
     totals = {}

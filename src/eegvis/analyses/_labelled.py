@@ -11,10 +11,10 @@ import numpy as np
 from torch import nn
 
 from eegvis.analyses.correlation import StreamingCorrelation
-from eegvis.analyses.envelope_activation import window_starts
+from eegvis.analyses.envelope_activation import OUTPUT, window_starts
 from eegvis.analyses.envelopes import cut_windows
 from eegvis.maps import channel_coords, subject_coords
-from eegvis.models.layers import LayerGeometry
+from eegvis.models.layers import LayerGeometry, receptive_fields
 
 
 def input_length_of(model: nn.Module, input_length: int | None) -> int:
@@ -22,6 +22,14 @@ def input_length_of(model: nn.Module, input_length: int | None) -> int:
     if length is None:
         raise ValueError("the model has no n_times attribute: give input_length (in samples)")
     return int(length)
+
+
+def crop_geometry(
+    model: nn.Module, info: mne.Info, input_length: int | None
+) -> tuple[int, LayerGeometry]:
+    """Return the network's input window in samples and the geometry of its predictions."""
+    length = input_length_of(model, input_length)
+    return length, receptive_fields(model, len(info.ch_names), length, [OUTPUT])[OUTPUT]
 
 
 def subject_crops(X: np.ndarray, length: int, prediction: LayerGeometry) -> np.ndarray:

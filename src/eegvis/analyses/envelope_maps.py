@@ -17,6 +17,7 @@ from torch import nn
 
 from eegvis.analyses._labelled import (
     common_coords,
+    crop_geometry,
     input_length_of,
     map_attrs,
     merge_statistics,
@@ -317,8 +318,7 @@ def envelope_class_maps(
         ``correlation`` (subject, channel, band, class) and ``pooled``.
     """
     bands = as_band_mapping(bands)
-    length = input_length_of(model, input_length)
-    prediction = receptive_fields(model, len(epochs.ch_names), length, [OUTPUT])[OUTPUT]
+    length, prediction = crop_geometry(model, epochs.info, input_length)
     classes = event_classes(epochs, classes)
     subjects = iter_epochs_subjects(epochs, classes, units, bands, raw)
     return envelope_class_subjects(

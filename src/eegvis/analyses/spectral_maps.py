@@ -18,7 +18,7 @@ from torch import nn
 
 from eegvis.analyses._labelled import (
     common_coords,
-    input_length_of,
+    crop_geometry,
     map_attrs,
     stack_subjects,
     subject_crops,
@@ -26,12 +26,11 @@ from eegvis.analyses._labelled import (
 from eegvis.analyses._noise import Perturbation
 from eegvis.analyses._shared import has_log_softmax
 from eegvis.analyses._spill import spilled_rows
-from eegvis.analyses.envelope_activation import OUTPUT
 from eegvis.analyses.gradients import amplitude_gradients, class_amplitude_difference
 from eegvis.analyses.perturbation import PerturbationMaps, perturbation_correlations
 from eegvis.data.subjects import SubjectTrials
 from eegvis.data.trials import event_classes, iter_epochs_subjects
-from eegvis.models.layers import LayerGeometry, receptive_fields
+from eegvis.models.layers import LayerGeometry
 from eegvis.utils.docs import fill_doc
 
 logger = logging.getLogger(__name__)
@@ -98,7 +97,7 @@ def gradient_subjects(
         crop-weighted mean over subjects) and ``amplitude_difference`` (each
         subject's class difference of mean spectral amplitude, for attributions).
     """
-    length, prediction = _crop_geometry(model, info, input_length)
+    length, prediction = crop_geometry(model, info, input_length)
     done, maps, differences, n_crops = [], [], [], []
     freqs = None
     for trials in subjects:
@@ -219,7 +218,7 @@ def perturbation_subjects(
         ``n_iterations``, ``pooled_subjects`` and ``iteration_reliability``
         (Spearman–Brown corrected split-half r after each iteration).
     """
-    length, prediction = _crop_geometry(model, info, input_length)
+    length, prediction = crop_geometry(model, info, input_length)
     crops = _SubjectCrops(subjects, length, prediction)
     with spilled_rows(crops) as X:
         if not crops.done:
@@ -276,14 +275,6 @@ def _on_epochs(
         strip_log_softmax=strip_log_softmax and has_log_softmax(model),
         **options,
     )
-
-
-def _crop_geometry(
-    model: nn.Module, info: mne.Info, input_length: int | None
-) -> tuple[int, LayerGeometry]:
-    """Return the network's input window in samples and the geometry of its predictions."""
-    length = input_length_of(model, input_length)
-    return length, receptive_fields(model, len(info.ch_names), length, [OUTPUT])[OUTPUT]
 
 
 def _spectral_coords(coords: dict, freqs: np.ndarray, classes: Sequence[str]) -> dict:

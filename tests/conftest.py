@@ -30,6 +30,18 @@ SHARED_EEGBCI = REPO.parent / "shared" / "eegbci"
 mne.set_log_level("WARNING")
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Keep each module's tests on one pytest-xdist worker unless they name a group.
+
+    Under ``--dist loadgroup`` a module's module-scoped fixtures (e.g. a whole-workflow
+    run) are then made once, not once per worker that runs one of its tests.
+    """
+    for item in items:
+        if item.get_closest_marker("xdist_group") is None:
+            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Share the CPU cores between pytest-xdist's workers instead of oversubscribing them."""
     workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))

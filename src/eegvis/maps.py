@@ -177,7 +177,7 @@ class MapsAccessor:
         if "subject" in data.dims and "split" in dataset.coords:
             splits = dict(zip(dataset["subject"].values, dataset["split"].values, strict=True))
             table["split"] = table["subject"].map(splits)
-            columns.insert(1, "split")
+            columns.insert(columns.index("subject") + 1, "split")
         table = table[columns]
         if variable is None and "pooled" in dataset:
             pooled = dataset["pooled"].rename(name).to_dataframe().reset_index()

@@ -123,11 +123,6 @@ def test_table_has_pooled_rows_then_each_subjects_rows():
     assert crops["crops"].tolist() == maps["n_crops"].values.tolist()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="to_table inserts split as the second column, after the first dimension, "
-    "not after subject as documented, when subject is not the map's first dimension",
-)
 def test_split_follows_subject_whatever_the_dimension_order():
     columns = spectral_maps().eegvis.to_table().columns.tolist()
     assert columns[columns.index("subject") + 1] == "split"

@@ -50,6 +50,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
         torch.set_num_threads(max(1, (os.cpu_count() or 1) // workers))
 
+
 #: A Deep4Net of the seed-000 tutorial's shape with few filters: fast, but every layer kind.
 SMALL_DEEP4 = dict(
     final_conv_length=1,

@@ -44,7 +44,7 @@ def select(table: pd.DataFrame, selector: Selector) -> pd.DataFrame:
     """
     keep = np.ones(len(table), dtype=bool)
     for column, value in selector.items():
-        keep &= table[column].fillna("").astype(str).to_numpy() == str(value)
+        keep &= table[column].astype(object).fillna("").astype(str).to_numpy() == str(value)
     return table[keep]
 
 

@@ -6,7 +6,13 @@ import socket
 
 import pytest
 
-from eegvis.data.download import ChecksumError, DownloadError, fetch_subject, registry, verify_checksums
+from eegvis.data.download import (
+    ChecksumError,
+    DownloadError,
+    fetch_subject,
+    registry,
+    verify_checksums,
+)
 from eegvis.data.eegbci import dataset_root
 
 

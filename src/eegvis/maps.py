@@ -318,7 +318,9 @@ class MapsAccessor:
             )
         if family is None:
             return results[0]
-        return xr.concat(results, dim=data[family], coords="different", combine_attrs="override")
+        return xr.concat(
+            results, dim=data[family], coords="different", compat="equals", combine_attrs="override"
+        )
 
     def plot(
         self,

@@ -21,8 +21,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import mne
+import numpy as np
+import pandas as pd
 import pytest
 import yaml
+
+from eegvis.models import SEED_000_OPTIONS
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED_EEGBCI = REPO.parent / "shared" / "eegbci"
@@ -53,17 +57,51 @@ def pytest_configure(config: pytest.Config) -> None:
 
 #: A Deep4Net of the seed-000 tutorial's shape with few filters: fast, but every layer kind.
 SMALL_DEEP4 = dict(
-    final_conv_length=1,
-    pool_time_stride=2,
-    stride_before_pool=True,
-    filter_length_3=5,
-    filter_length_4=5,
+    SEED_000_OPTIONS,
     n_filters_time=4,
     n_filters_spat=4,
     n_filters_2=5,
     n_filters_3=6,
     n_filters_4=7,
 )
+
+
+def lateralized_mu_epochs(
+    channels: list[str],
+    n_samples: int,
+    seed: int,
+    n_subjects: int,
+    n_trials: int,
+    subjects: bool = True,
+    sfreq: float = 160.0,
+) -> mne.EpochsArray:
+    """Random epochs, in volts, of alternating classes "left" and "right" (the first is
+    "left"), ``n_trials`` a subject; "right" has less 10 Hz power over C3.
+
+    Their metadata's ``subject`` column numbers the subjects from 1 (no metadata when
+    ``subjects`` is False). Draws from ``numpy.random.default_rng(seed)``.
+    """
+    from eegvis.data.montage import standard_montage
+
+    rng = np.random.default_rng(seed)
+    n = n_subjects * n_trials
+    labels = np.tile([0, 1], n // 2)
+    times = np.arange(n_samples) / sfreq
+    data = rng.standard_normal((n, len(channels), n_samples))
+    mu = np.sin(2 * np.pi * 10 * times + rng.uniform(0, 2 * np.pi, (n, 1)))
+    data[:, channels.index("C3")] += np.where(labels == 1, 0.5, 2.0)[:, None] * mu
+    info = mne.create_info(channels, sfreq, "eeg")
+    info.set_montage(standard_montage())
+    events = np.column_stack([np.arange(n) * 1000, np.zeros(n, int), labels + 1])
+    metadata = pd.DataFrame({"subject": np.repeat(np.arange(1, n_subjects + 1), n_trials)})
+    return mne.EpochsArray(
+        data * 1e-5,
+        info,
+        events,
+        event_id={"left": 1, "right": 2},
+        metadata=metadata if subjects else None,
+        verbose="error",
+    )
 
 
 @pytest.fixture(scope="session")

@@ -21,9 +21,12 @@ import sys
 from pathlib import Path
 
 import mne
-import numpy as np
-import pandas as pd
 import torch
+
+from eegvis.models import SEED_000_OPTIONS
+
+#: The tests' folder: its conftest's helpers serve this script too.
+TESTS = Path(__file__).resolve().parents[1]
 
 CHANNELS = ["FC3", "FC4", "C3", "Cz", "C4", "CP3", "CP4", "Pz"]
 SFREQ, N_TIMES, TRIAL_SAMPLES = 160.0, 450, 560
@@ -31,35 +34,18 @@ BANDS = {"mu": (7.0, 13.0), "beta": (13.0, 30.0)}
 # The tutorial's Deep4Net with the strides in the pooling: braindecode 0.8.1 dropped the
 # stride of the first block's spatial convolution, so with stride_before_pool=True its
 # Deep4Net is not the paper's (braindecode 0.4's, eegvis's) network.
-DEEP4_OPTIONS = dict(
-    final_conv_length=1,
-    pool_time_stride=2,
-    stride_before_pool=False,
-    filter_length_3=5,
-    filter_length_4=5,
-)
+DEEP4_OPTIONS = dict(SEED_000_OPTIONS, stride_before_pool=False)
 DEEP4_LAYERS = ["pool_nonlin", "pool_nonlin_2", "pool_nonlin_3", "pool_nonlin_4"]
 
 
 def make_epochs() -> mne.EpochsArray:
     """Two subjects, eight trials each; class 1 ("right") has less 10 Hz power over C3."""
-    rng = np.random.default_rng(0)
-    n_trials = 16
-    labels = np.tile([0, 1], n_trials // 2)
-    times = np.arange(TRIAL_SAMPLES) / SFREQ
-    data = rng.standard_normal((n_trials, len(CHANNELS), TRIAL_SAMPLES))
-    mu = np.sin(2 * np.pi * 10 * times + rng.uniform(0, 2 * np.pi, (n_trials, 1)))
-    data[:, CHANNELS.index("C3")] += np.where(labels == 1, 0.5, 2.0)[:, None] * mu
-    from eegvis.data.montage import standard_montage
+    sys.path.insert(0, str(TESTS))
+    from conftest import lateralized_mu_epochs
 
-    info = mne.create_info(CHANNELS, SFREQ, "eeg")
-    info.set_montage(standard_montage())
-    events = np.column_stack([np.arange(n_trials) * 1000, np.zeros(n_trials, int), labels + 1])
-    epochs = mne.EpochsArray(
-        data * 1e-5, info, events, event_id={"left": 1, "right": 2}, verbose="error"
+    return lateralized_mu_epochs(
+        CHANNELS, TRIAL_SAMPLES, seed=0, n_subjects=2, n_trials=8, sfreq=SFREQ
     )
-    epochs.metadata = pd.DataFrame({"subject": np.repeat([1, 2], 8)})
-    return epochs
 
 
 def copy_weights(ours: torch.nn.Module, theirs: torch.nn.Module) -> None:

@@ -6,7 +6,7 @@ import mne
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import SMALL_DEEP4
+from conftest import SMALL_DEEP4, lateralized_mu_epochs
 
 import eegvis
 from eegvis.analyses import envelope_activation_networks
@@ -17,7 +17,6 @@ from eegvis.analyses.envelope_activation import (
 )
 from eegvis.analyses.perturbation import band_mean
 from eegvis.data.filters import bandpass
-from eegvis.data.montage import standard_montage
 from eegvis.data.trials import iter_epochs_subjects
 from eegvis.models import Deep4Net
 from eegvis.models.dense import to_dense_prediction_model
@@ -30,24 +29,14 @@ BANDS = {"mu": (7.0, 13.0), "beta": (13.0, 30.0)}
 
 def make_epochs(n_subjects: int = 3, n_trials: int = 8, subjects: bool = True) -> mne.EpochsArray:
     """Class "right" has less 10 Hz power over C3; data in volts."""
-    rng = np.random.default_rng(5)
-    n = n_subjects * n_trials
-    labels = np.tile([0, 1], n // 2)
-    times = np.arange(N_SAMPLES) / SFREQ
-    data = rng.standard_normal((n, len(CHANNELS), N_SAMPLES))
-    mu = np.sin(2 * np.pi * 10 * times + rng.uniform(0, 2 * np.pi, (n, 1)))
-    data[:, CHANNELS.index("C3")] += np.where(labels == 1, 0.5, 2.0)[:, None] * mu
-    info = mne.create_info(CHANNELS, SFREQ, "eeg")
-    info.set_montage(standard_montage())
-    events = np.column_stack([np.arange(n) * 1000, np.zeros(n, int), labels + 1])
-    metadata = pd.DataFrame({"subject": np.repeat(np.arange(1, n_subjects + 1), n_trials)})
-    return mne.EpochsArray(
-        data * 1e-5,
-        info,
-        events,
-        event_id={"left": 1, "right": 2},
-        metadata=metadata if subjects else None,
-        verbose="error",
+    return lateralized_mu_epochs(
+        CHANNELS,
+        N_SAMPLES,
+        seed=5,
+        n_subjects=n_subjects,
+        n_trials=n_trials,
+        subjects=subjects,
+        sfreq=SFREQ,
     )
 
 

@@ -66,6 +66,17 @@ SMALL_DEEP4 = dict(
 )
 
 
+def deep4_architecture(n_chans: int) -> dict:
+    """A model file's architecture: a two-class Deep4Net on 450-sample crops of ``n_chans``
+    channels, with the seed-000 options but the stride after the pooling (the default)."""
+    return dict(
+        n_chans=n_chans,
+        n_classes=2,
+        input_time_length=450,
+        deep4=dict(final_conv_length=1, filter_length_3=5, filter_length_4=5, pool_time_stride=2),
+    )
+
+
 def lateralized_mu_epochs(
     channels: list[str],
     n_samples: int,

@@ -28,7 +28,16 @@ import numpy as np
 import pytest
 import torch
 import yaml
-from conftest import REPO, TINY, copy_workflow, run_snakemake, serve, tiny_config, write_config
+from conftest import (
+    REPO,
+    TINY,
+    copy_workflow,
+    deep4_architecture,
+    run_snakemake,
+    serve,
+    tiny_config,
+    write_config,
+)
 from result_comparison import assert_same, assert_same_file, assert_same_results
 
 from eegvis.data.download import sha256
@@ -463,12 +472,7 @@ def test_bad_recordings_fail_their_own_jobs_only(workflow_dir, eegbci_dir):
 # --- model files ----------------------------------------------------------------------------
 
 
-ARCHITECTURE = dict(
-    n_chans=64,
-    n_classes=2,
-    input_time_length=450,
-    deep4=dict(final_conv_length=1, filter_length_3=5, filter_length_4=5, pool_time_stride=2),
-)
+ARCHITECTURE = deep4_architecture(64)
 
 
 def test_model_file_of_another_architecture_is_named(tmp_path):

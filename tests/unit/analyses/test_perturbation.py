@@ -28,6 +28,7 @@ from eegvis.analyses.perturbation import (
     band_mean,
     perturbation_correlations,
 )
+from eegvis.models import SEED_000_OPTIONS
 
 SFREQ = 100.0
 # corr(|theta|, cos(theta)) for theta ~ U(-pi, pi): -2 sqrt(24) / pi**2
@@ -173,20 +174,14 @@ def trained_deep4():
     """
     n_chans, n_times = 16, 200
     torch.manual_seed(0)
+    # The seed-000 tutorial's Deep4Net with 10 filters in every block.
+    filters = ("n_filters_time", "n_filters_spat", "n_filters_2", "n_filters_3", "n_filters_4")
     network = Deep4Net(
         in_chans=n_chans,
         n_classes=2,
         input_time_length=n_times,
-        n_filters_time=10,
-        n_filters_spat=10,
-        n_filters_2=10,
-        n_filters_3=10,
-        n_filters_4=10,
-        filter_length_3=5,
-        filter_length_4=5,
-        pool_time_stride=2,
-        stride_before_pool=True,
-        final_conv_length=1,
+        **SEED_000_OPTIONS,
+        **dict.fromkeys(filters, 10),
     ).create_network()
     to_dense_prediction_model(network)
     rng = np.random.default_rng(0)

@@ -2,6 +2,7 @@
 
 import pytest
 import torch
+from conftest import deep4_architecture
 
 from eegvis.models import Deep4Net, ShallowFBCSPNet
 from eegvis.models.dense import output_strides
@@ -17,12 +18,7 @@ from eegvis.models.io import (
     save_model,
 )
 
-ARCHITECTURE = dict(
-    n_chans=3,
-    n_classes=2,
-    input_time_length=450,
-    deep4=dict(final_conv_length=1, filter_length_3=5, filter_length_4=5, pool_time_stride=2),
-)
+ARCHITECTURE = deep4_architecture(3)
 
 
 def test_equal_models_make_byte_identical_files(tmp_path):

@@ -171,28 +171,45 @@ def test_random_state_is_deterministic_and_local():
     assert not torch.equal(a["conv_2.weight"], c["conv_2.weight"])
 
 
-@pytest.mark.parametrize("config", CONFIGS)
-def test_braindecode_state_dict_gives_same_outputs(config):
-    n_chans, n_classes, n_times, options = CONFIGS[config]
+def outputs_with_braindecode_weights(network_class, braindecode_network, config):
+    """Our ``network_class`` with the weights of braindecode's (batch norm statistics made
+    random), both in eval mode; their outputs (ours, braindecode's) on three random trials
+    and, both made dense, on two trials 40 samples longer.
+
+    Returns
+    -------
+    ours, strided, dense : nn.Module, (Tensor, Tensor), (Tensor, Tensor)
+    """
+    n_chans, n_classes, n_times, options = config
     theirs = braindecode_network(1, n_chans, n_classes, n_times, **options)
     randomize_batch_norm_stats(theirs)
-    ours = Deep4Net(n_chans, n_classes, n_times, random_state=2, **options)
+    ours = network_class(n_chans, n_classes, n_times, random_state=2, **options)
     ours.load_state_dict(theirs.state_dict())
     ours.eval(), theirs.eval()
     x = randn(3, n_chans, n_times)
     with torch.no_grad():
-        expected = theirs(x[..., None])
-        assert ours(x).shape == expected.shape
-        torch.testing.assert_close(ours(x), expected, rtol=1e-5, atol=1e-5)
-        # Dense versions: (batch, classes, n_preds) on a longer input.
+        strided = ours(x), theirs(x[..., None])
         braindecode_dense(theirs)
         to_dense_prediction_model(ours)
         x = randn(2, n_chans, n_times + 40, seed=1)
-        expected = theirs(x[..., None])
-        n_preds = n_predictions(ours, n_chans, n_times + 40)
-        assert n_preds == list(output_lengths(ours, n_times + 40).values())[-1]
-        assert ours(x).shape == expected.shape == (2, n_classes, n_preds)
-        torch.testing.assert_close(ours(x), expected, rtol=1e-5, atol=1e-5)
+        dense = ours(x), theirs(x[..., None])
+    return ours, strided, dense
+
+
+@pytest.mark.parametrize("config", CONFIGS)
+def test_braindecode_state_dict_gives_same_outputs(config):
+    n_chans, n_classes, n_times, _ = CONFIGS[config]
+    ours, (actual, expected), dense = outputs_with_braindecode_weights(
+        Deep4Net, braindecode_network, CONFIGS[config]
+    )
+    assert actual.shape == expected.shape
+    torch.testing.assert_close(actual, expected, rtol=1e-5, atol=1e-5)
+    # Dense versions: (batch, classes, n_preds) on a longer input.
+    actual, expected = dense
+    n_preds = n_predictions(ours, n_chans, n_times + 40)
+    assert n_preds == list(output_lengths(ours, n_times + 40).values())[-1]
+    assert actual.shape == expected.shape == (2, n_classes, n_preds)
+    torch.testing.assert_close(actual, expected, rtol=1e-5, atol=1e-5)
 
 
 @pytest.mark.parametrize(

@@ -5,12 +5,11 @@ from __future__ import annotations
 import pytest
 import torch
 from braindecode.models.shallow_fbcsp import ShallowFBCSPNet as BraindecodeShallow
-from braindecode.models.util import to_dense_prediction_model as braindecode_dense
 from braindecode.torch_ext.util import set_random_seeds
-from test_deep4 import assert_state_dicts_equal, randn, randomize_batch_norm_stats
+from test_deep4 import assert_state_dicts_equal, outputs_with_braindecode_weights
 
 from eegvis.models import ShallowFBCSPNet
-from eegvis.models.dense import analytic_field, to_dense_prediction_model
+from eegvis.models.dense import analytic_field
 
 CONFIGS = {
     "paper": (22, 4, 1125, dict(final_conv_length=30)),
@@ -41,20 +40,12 @@ def test_initialisation_equals_braindecode_bit_for_bit(config):
 
 @pytest.mark.parametrize("config", CONFIGS)
 def test_same_weights_give_braindecode_outputs_strided_and_dense(config):
-    n_chans, n_classes, n_times, options = CONFIGS[config]
-    theirs = braindecode_network(1, n_chans, n_classes, n_times, **options)
-    randomize_batch_norm_stats(theirs)
-    ours = ShallowFBCSPNet(n_chans, n_classes, n_times, random_state=2, **options)
-    ours.load_state_dict(theirs.state_dict())
-    ours.eval(), theirs.eval()
-    x = randn(3, n_chans, n_times)
-    with torch.no_grad():
-        expected = theirs(x[..., None])
-        torch.testing.assert_close(ours(x), expected, rtol=1e-5, atol=1e-5)
-        braindecode_dense(theirs)
-        to_dense_prediction_model(ours)
-        x = randn(2, n_chans, n_times + 40, seed=1)
-        expected = theirs(x[..., None])
-        assert ours(x).shape == expected.shape
-        assert expected.shape[-1] == n_times + 40 - analytic_field(ours) + 1
-        torch.testing.assert_close(ours(x), expected, rtol=1e-5, atol=1e-5)
+    n_times = CONFIGS[config][2]
+    ours, (actual, expected), dense = outputs_with_braindecode_weights(
+        ShallowFBCSPNet, braindecode_network, CONFIGS[config]
+    )
+    torch.testing.assert_close(actual, expected, rtol=1e-5, atol=1e-5)
+    actual, expected = dense
+    assert actual.shape == expected.shape
+    assert expected.shape[-1] == n_times + 40 - analytic_field(ours) + 1
+    torch.testing.assert_close(actual, expected, rtol=1e-5, atol=1e-5)

@@ -46,20 +46,35 @@ def batch_norms(model: nn.Module) -> list[nn.Module]:
     return [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
 
 
+def assert_equals_eval_network(name: str, dense: bool, dtype: torch.dtype, transform):
+    """Assert that ``transform`` of :func:`network` (eval mode, ``dtype``) computes what the
+    network does on five random trials, to :data:`TOLERANCE` of the outputs' scale.
+
+    Returns
+    -------
+    model, transformed : nn.Module
+    input_unchanged : bool
+        Whether the two networks left their input as it was.
+    """
+    model = network(name, dense).to(dtype).eval()
+    transformed = transform(model)
+    x = 10 * torch.randn(5, N_CHANS, N_TIMES, generator=torch.Generator().manual_seed(1))
+    x = x.to(dtype)
+    before = x.clone()
+    with torch.no_grad():
+        expected, actual = model(x), transformed(x)
+    assert actual.shape == expected.shape and actual.dtype == dtype
+    scale = expected.abs().max()
+    assert (actual - expected).abs().max() <= TOLERANCE[dtype] * max(scale, 1)
+    return model, transformed, torch.equal(x, before)
+
+
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
 @pytest.mark.parametrize("dense", [False, True], ids=["strided", "dense"])
 @pytest.mark.parametrize("name", ["deep4", "shallow"])
 def test_folded_network_equals_eval_network(name, dense, dtype):
-    model = network(name, dense).to(dtype).eval()
-    folded = fold_batch_norm(model)
-    x = 10 * torch.randn(5, N_CHANS, N_TIMES, generator=torch.Generator().manual_seed(1))
-    x = x.to(dtype)
-    with torch.no_grad():
-        expected, actual = model(x), folded(x)
+    model, folded, _ = assert_equals_eval_network(name, dense, dtype, fold_batch_norm)
     assert batch_norms(model) and not batch_norms(folded)
-    assert actual.shape == expected.shape and actual.dtype == dtype
-    scale = expected.abs().max()
-    assert (actual - expected).abs().max() <= TOLERANCE[dtype] * max(scale, 1)
 
 
 @pytest.mark.parametrize("name", ["deep4", "shallow"])

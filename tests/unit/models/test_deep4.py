@@ -134,12 +134,20 @@ def test_children_match_braindecode():
     assert set(BLOCK_OUTPUTS) <= set(ours)
 
 
+def assert_seeded_like_braindecode(network_class, braindecode_network, config):
+    """Assert that our ``network_class`` with ``random_state=123`` has, bit for bit, the
+    initial weights of braindecode's network seeded with 123; return braindecode's."""
+    n_chans, n_classes, n_times, options = config
+    theirs = braindecode_network(123, n_chans, n_classes, n_times, **options)
+    seeded = network_class(n_chans, n_classes, n_times, random_state=123, **options)
+    assert_state_dicts_equal(seeded.state_dict(), theirs.state_dict())
+    return theirs
+
+
 @pytest.mark.parametrize("config", CONFIGS)
 def test_initialisation_equals_braindecode_bit_for_bit(config):
     n_chans, n_classes, n_times, options = CONFIGS[config]
-    theirs = braindecode_network(123, n_chans, n_classes, n_times, **options)
-    seeded = Deep4Net(n_chans, n_classes, n_times, random_state=123, **options)
-    assert_state_dicts_equal(seeded.state_dict(), theirs.state_dict())
+    theirs = assert_seeded_like_braindecode(Deep4Net, braindecode_network, CONFIGS[config])
     torch.manual_seed(123)  # random_state=None: global generator, braindecode's draw order
     global_rng = Deep4Net(n_chans, n_classes, n_times, **options)
     assert_state_dicts_equal(global_rng.state_dict(), theirs.state_dict())

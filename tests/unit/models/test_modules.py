@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 import torch.nn.functional as F
+from test_dense import randn
 from torch import nn
 
 from eegvis.models.modules import (
@@ -17,10 +18,6 @@ from eegvis.models.modules import (
     safe_log,
     square,
 )
-
-
-def randn(*shape, seed=0):
-    return torch.randn(*shape, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
 
 
 def randomized(module: nn.Module, seed: int = 0) -> nn.Module:

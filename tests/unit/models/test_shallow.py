@@ -6,7 +6,7 @@ import pytest
 import torch
 from braindecode.models.shallow_fbcsp import ShallowFBCSPNet as BraindecodeShallow
 from braindecode.torch_ext.util import set_random_seeds
-from test_deep4 import assert_state_dicts_equal, outputs_with_braindecode_weights
+from test_deep4 import assert_seeded_like_braindecode, outputs_with_braindecode_weights
 
 from eegvis.models import ShallowFBCSPNet
 from eegvis.models.dense import analytic_field
@@ -32,10 +32,7 @@ def test_children_match_braindecode():
 
 @pytest.mark.parametrize("config", CONFIGS)
 def test_initialisation_equals_braindecode_bit_for_bit(config):
-    n_chans, n_classes, n_times, options = CONFIGS[config]
-    theirs = braindecode_network(123, n_chans, n_classes, n_times, **options)
-    ours = ShallowFBCSPNet(n_chans, n_classes, n_times, random_state=123, **options)
-    assert_state_dicts_equal(ours.state_dict(), theirs.state_dict())
+    assert_seeded_like_braindecode(ShallowFBCSPNet, braindecode_network, CONFIGS[config])
 
 
 @pytest.mark.parametrize("config", CONFIGS)

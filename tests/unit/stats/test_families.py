@@ -62,13 +62,18 @@ def spectral_maps(rng, model: str, effect: float) -> xr.Dataset:
     )
 
 
-@pytest.fixture(scope="module")
-def spectral():
+def spectral_networks() -> dict[str, xr.Dataset]:
+    """:func:`spectral_maps` of a trained network (effect 4) and an untrained one (none)."""
     rng = np.random.default_rng(0)
     return {
         "trained": spectral_maps(rng, "trained", 4.0),
         "untrained": spectral_maps(rng, "untrained", 0.0),
     }
+
+
+@pytest.fixture(scope="module")
+def spectral():
+    return spectral_networks()
 
 
 BANDS = [{"name": "mu", "low": 8, "high": 12}, {"name": "slow", "low": 1, "high": 4}]

@@ -14,7 +14,7 @@ from test_families import (
     N_SUBJECTS,
     envelope_dataset,
     envelope_maps,
-    spectral_maps,
+    spectral_networks,
 )
 
 from eegvis.data.eegbci import CHANNELS
@@ -34,11 +34,7 @@ from eegvis.viz.topomaps import eeg_info
 
 @pytest.fixture(scope="module")
 def spectral():
-    rng = np.random.default_rng(0)
-    return {
-        "trained": spectral_maps(rng, "trained", 4.0),
-        "untrained": spectral_maps(rng, "untrained", 0.0),
-    }
+    return spectral_networks()
 
 
 def test_statistics_table_finds_the_planted_cell_only(spectral):

@@ -132,6 +132,22 @@ def null_maps(rng: np.random.Generator, shape: tuple[int, ...], noise: str) -> n
     return rng.standard_t(2, size=shape)  # symmetric, infinite variance
 
 
+def assert_family_wise_error_rate_is_alpha(n_reps, null_test, min_uncorrected=0.9):
+    """Assert that ``null_test(rep)``, which returns null data of one repetition and its
+    test result, finds a significant cell in a share of the ``n_reps`` repetitions within
+    the 99% binomial interval of ALPHA, and that uncorrected t-tests (SciPy's) find one in
+    more than ``min_uncorrected`` of them."""
+    any_significant = any_uncorrected = 0
+    for rep in range(n_reps):
+        data, result = null_test(rep)
+        any_significant += bool(result.significant.any())
+        any_uncorrected += bool((scipy.stats.ttest_1samp(data, 0.0).pvalue < ALPHA).any())
+    rate = any_significant / n_reps
+    low, high = binomial_interval(n_reps)
+    assert low <= rate <= high, f"FWER {rate} outside [{low}, {high}]"
+    assert any_uncorrected / n_reps > min_uncorrected  # the correction is doing the work
+
+
 @pytest.mark.parametrize(
     ("noise", "n_subjects", "n_permutations"),
     [("gaussian", 10, 1024), ("heavy-tailed", 12, 300)],  # exact (512) / random draws
@@ -139,33 +155,26 @@ def null_maps(rng: np.random.Generator, shape: tuple[int, ...], noise: str) -> n
 def test_tmax_family_wise_error_rate_is_alpha(noise, n_subjects, n_permutations):
     n_reps = 500
     rng = np.random.default_rng(2024)
-    any_significant = any_uncorrected = 0
-    for rep in range(n_reps):
+
+    def null_test(rep):
         data = null_maps(rng, (n_subjects, 64, 3), noise)
-        result = one_sample_test(data, n_permutations=n_permutations, alpha=ALPHA, seed=rep)
-        any_significant += bool(result.significant.any())
-        any_uncorrected += bool((scipy.stats.ttest_1samp(data, 0.0).pvalue < ALPHA).any())
-    rate = any_significant / n_reps
-    low, high = binomial_interval(n_reps)
-    assert low <= rate <= high, f"FWER {rate} outside [{low}, {high}]"
-    assert any_uncorrected / n_reps > 0.9  # the correction is doing the work
+        return data, one_sample_test(data, n_permutations=n_permutations, alpha=ALPHA, seed=rep)
+
+    assert_family_wise_error_rate_is_alpha(n_reps, null_test)
 
 
 def test_fdr_family_wise_error_rate_under_complete_null_is_alpha():
     """Under the complete null every discovery is false: BH's FDR is its FWER."""
     n_reps, n_subjects = 400, 12  # exact: 2048 patterns, resolution well below alpha / 64
     rng = np.random.default_rng(7)
-    any_significant = any_uncorrected = 0
-    for _ in range(n_reps):
+
+    def null_test(rep):
         data = rng.standard_normal((n_subjects, 32, 2))
         result = one_sample_test(data, method="fdr", n_permutations=4096, alpha=ALPHA)
         assert result.exact
-        any_significant += bool(result.significant.any())
-        any_uncorrected += bool((scipy.stats.ttest_1samp(data, 0.0).pvalue < ALPHA).any())
-    rate = any_significant / n_reps
-    low, high = binomial_interval(n_reps)
-    assert low <= rate <= high, f"FWER {rate} outside [{low}, {high}]"
-    assert any_uncorrected / n_reps > 0.9
+        return data, result
+
+    assert_family_wise_error_rate_is_alpha(n_reps, null_test)
 
 
 def test_cluster_family_wise_error_rate_is_alpha(channel_adjacency):
@@ -175,20 +184,17 @@ def test_cluster_family_wise_error_rate_is_alpha(channel_adjacency):
     n_channels = channel_adjacency.shape[0]
     degree = channel_adjacency.sum(axis=1)
     smooth = scipy.sparse.diags_array(1 / degree) @ channel_adjacency  # neighbourhood mean
-    any_significant = any_uncorrected = 0
-    for rep in range(n_reps):
+
+    def null_test(rep):
         noise = rng.standard_normal((n_subjects, n_channels, 2))
         data = np.stack([smooth @ subject for subject in noise])
         result = one_sample_test(
             data, method="cluster", adjacency=channel_adjacency, n_permutations=128, seed=rep
         )
         assert not result.exact and result.n_permutations == 128
-        any_significant += bool(result.significant.any())
-        any_uncorrected += bool((scipy.stats.ttest_1samp(data, 0.0).pvalue < ALPHA).any())
-    rate = any_significant / n_reps
-    low, high = binomial_interval(n_reps)
-    assert low <= rate <= high, f"FWER {rate} outside [{low}, {high}]"
-    assert any_uncorrected / n_reps > 0.5
+        return data, result
+
+    assert_family_wise_error_rate_is_alpha(n_reps, null_test, min_uncorrected=0.5)
 
 
 # --- power -----------------------------------------------------------------------------------

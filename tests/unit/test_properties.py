@@ -120,25 +120,17 @@ def test_envelope_along_any_axis(x):
 @st.composite
 def small_deep4(draw: st.DrawFn) -> dict:
     """Options of a small Deep4Net: few filters, short kernels, any pooling and stride."""
-    return dict(
-        final_conv_length=draw(st.integers(1, 3)),
-        n_filters_time=draw(st.integers(1, 3)),
-        n_filters_spat=draw(st.integers(1, 3)),
-        filter_time_length=draw(st.integers(1, 5)),
-        pool_time_length=draw(st.integers(1, 3)),
-        pool_time_stride=draw(st.integers(1, 3)),
-        n_filters_2=draw(st.integers(1, 3)),
-        filter_length_2=draw(st.integers(1, 4)),
-        n_filters_3=draw(st.integers(1, 3)),
-        filter_length_3=draw(st.integers(1, 4)),
-        n_filters_4=draw(st.integers(1, 3)),
-        filter_length_4=draw(st.integers(1, 4)),
-        first_pool_mode=draw(st.sampled_from(["max", "mean"])),
-        later_pool_mode=draw(st.sampled_from(["max", "mean"])),
-        split_first_layer=draw(st.booleans()),
-        batch_norm=draw(st.booleans()),
-        stride_before_pool=draw(st.booleans()),
-    )
+    # The largest value of each integer option (the smallest is 1), in the order drawn.
+    largest = dict.fromkeys(("final_conv_length", "n_filters_time", "n_filters_spat"), 3)
+    largest.update(filter_time_length=5, pool_time_length=3, pool_time_stride=3)
+    for block in (2, 3, 4):
+        largest.update({f"n_filters_{block}": 3, f"filter_length_{block}": 4})
+    options = {name: draw(st.integers(1, high)) for name, high in largest.items()}
+    for name in ("first_pool_mode", "later_pool_mode"):
+        options[name] = draw(st.sampled_from(["max", "mean"]))
+    for name in ("split_first_layer", "batch_norm", "stride_before_pool"):
+        options[name] = draw(st.booleans())
+    return options
 
 
 @settings(max_examples=40, deadline=None)

@@ -8,17 +8,8 @@ import mne
 import numpy as np
 import pytest
 
-from eegvis.data.eegbci import (
-    CHANNELS,
-    EDF_CHANNELS,
-    LEFT_FIST,
-    REST,
-    RIGHT_FIST,
-    SFREQ,
-    dataset_root,
-    run_filename,
-    standard_channel_name,
-)
+from eegvis.data import eegbci
+from eegvis.data.eegbci import dataset_root, run_filename, standard_channel_name
 from eegvis.data.montage import standard_montage
 
 
@@ -43,21 +34,23 @@ def test_standard_channel_names(edf, standard):
 
 def test_the_names_are_mnes_standardized_ones_and_in_the_montage():
     raw = mne.io.RawArray(
-        np.zeros((64, 10)), mne.create_info(list(EDF_CHANNELS), SFREQ, "eeg"), verbose="error"
+        np.zeros((64, 10)),
+        mne.create_info(list(eegbci.EDF_CHANNELS), eegbci.SFREQ, "eeg"),
+        verbose="error",
     )
     mne.datasets.eegbci.standardize(raw)
-    assert raw.ch_names == list(CHANNELS)
-    assert len(set(CHANNELS)) == 64
-    assert set(CHANNELS) <= set(standard_montage().ch_names)
+    assert raw.ch_names == list(eegbci.CHANNELS)
+    assert len(set(eegbci.CHANNELS)) == 64
+    assert set(eegbci.CHANNELS) <= set(standard_montage().ch_names)
 
 
 def test_the_real_files_have_these_channels_rate_and_cues(eegbci_dir):
     path = eegbci_dir / run_filename(1, 4)
     raw = mne.io.read_raw_edf(path, preload=False, verbose="error")
-    assert raw.ch_names == list(EDF_CHANNELS)
-    assert raw.info["sfreq"] == SFREQ
-    assert set(raw.annotations.description) == {REST, LEFT_FIST, RIGHT_FIST}
-    assert (REST, LEFT_FIST, RIGHT_FIST) == ("T0", "T1", "T2")
+    assert raw.ch_names == list(eegbci.EDF_CHANNELS)
+    assert raw.info["sfreq"] == eegbci.SFREQ
+    assert set(raw.annotations.description) == {eegbci.REST, eegbci.LEFT_FIST, eegbci.RIGHT_FIST}
+    assert (eegbci.REST, eegbci.LEFT_FIST, eegbci.RIGHT_FIST) == ("T0", "T1", "T2")
 
 
 def test_run_files_and_the_dataset_root():

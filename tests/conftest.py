@@ -1,10 +1,10 @@
 """Shared fixtures: the real EEGBCI files in ../shared/eegbci and a local mirror; the
 whole-workflow runs that several test modules read (the demo, the tiny demo).
 
-A whole-workflow run is made once per test session, in a session-scoped fixture; the
-tests that read one carry ``pytest.mark.xdist_group`` with its name, so that under
-``pytest -n N --dist loadgroup`` they share one worker and the run is made once.
-Tests must not change a shared run's results (they copy it first).
+A whole-workflow run that several modules read is made once per test session, by
+whichever pytest-xdist worker asks for it first (:func:`shared_run`); under
+``--dist loadscope`` each module's tests run on one worker, so a module-scoped run is
+made once too. Tests must not change a shared run's results (they copy it first).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import shutil
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import mne
@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from filelock import FileLock
 
 from eegvis.models import SEED_000_OPTIONS
 
@@ -32,18 +33,6 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED_EEGBCI = REPO.parent / "shared" / "eegbci"
 
 mne.set_log_level("WARNING")
-
-
-@pytest.hookimpl(tryfirst=True)
-def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Keep each module's tests on one pytest-xdist worker unless they name a group.
-
-    Under ``--dist loadgroup`` a module's module-scoped fixtures (e.g. a whole-workflow
-    run) are then made once, not once per worker that runs one of its tests.
-    """
-    for item in items:
-        if item.get_closest_marker("xdist_group") is None:
-            item.add_marker(pytest.mark.xdist_group(item.module.__name__))
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -222,6 +211,28 @@ def tiny_config() -> dict:
     return config
 
 
+def shared_run(
+    tmp_path_factory: pytest.TempPathFactory, name: str, make: Callable[[Path], None]
+) -> Path:
+    """Return the folder ``make`` filled, made once for all pytest-xdist workers.
+
+    The first worker to ask makes it under a file lock, in the temporary folder the
+    workers share; the others wait for it and read it. A folder whose ``make`` did not
+    finish is made again.
+    """
+    root = tmp_path_factory.getbasetemp()
+    if "PYTEST_XDIST_WORKER" in os.environ:
+        root = root.parent  # the session's folder, above each worker's own
+    target = root / f"shared-{name}"
+    with FileLock(f"{target}.lock"):
+        if not (target / ".complete").is_file():
+            shutil.rmtree(target, ignore_errors=True)
+            target.mkdir()
+            make(target)
+            (target / ".complete").touch()
+    return target
+
+
 @pytest.fixture(scope="session")
 def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The tiny demo (:func:`tiny_config`), run once; returns its workflow folder.
@@ -229,10 +240,13 @@ def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     Read by the robustness tests (the uninterrupted reference run) and the report tests.
     Tests that need to change its results must copy it.
     """
-    directory = copy_workflow(tmp_path_factory.mktemp("tiny") / "wf")
-    path = write_config(directory, tiny_config())
-    run_snakemake(directory, "--cores", "2", "--configfile", str(path))
-    return directory
+
+    def make(target: Path) -> None:
+        directory = copy_workflow(target / "wf")
+        path = write_config(directory, tiny_config())
+        run_snakemake(directory, "--cores", "2", "--configfile", str(path))
+
+    return shared_run(tmp_path_factory, "tiny", make) / "wf"
 
 
 def finished_demo(repository: Path = REPO) -> Path | None:
@@ -293,16 +307,19 @@ def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     results : Path
         ``results/demo`` of the copy.
     """
-    target = copy_workflow(tmp_path_factory.mktemp("demo") / "workflow")
-    finished = finished_demo()
-    if finished is None:
-        run_snakemake(target, "--cores", "2")
-    else:
-        shutil.copytree(finished, target / "results" / "demo", symlinks=True)
+
+    def make(target: Path) -> None:
+        workflow = copy_workflow(target / "workflow")
+        finished = finished_demo()
+        if finished is None:
+            run_snakemake(workflow, "--cores", "2")
+            return
+        shutil.copytree(finished, workflow / "results" / "demo", symlinks=True)
         metadata = REPO / ".snakemake" / "metadata"
         if metadata.is_dir():
-            shutil.copytree(metadata, target / ".snakemake" / "metadata")
-    return target / "results" / "demo"
+            shutil.copytree(metadata, workflow / ".snakemake" / "metadata")
+
+    return shared_run(tmp_path_factory, "demo", make) / "workflow" / "results" / "demo"
 
 
 #: braindecode 0.8.1 (test oracle of eegvis.analyses.gradients) and the modules its

@@ -11,7 +11,7 @@ from conftest import REPO, run_snakemake
 
 from eegvis.maps import read_maps
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("demo")]
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")

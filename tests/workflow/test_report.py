@@ -10,7 +10,7 @@ from html.parser import HTMLParser
 import pytest
 from conftest import REPO, TINY, run_snakemake
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("tiny")]
+pytestmark = pytest.mark.slow
 
 CAPTIONS = REPO / "workflow" / "report"
 

@@ -47,7 +47,7 @@ from eegvis.models.io import ModelFileError, build_dense_network, load_model, sa
 from eegvis.pipeline.provenance import collect_provenance, git_commit, seeds
 from eegvis.utils.io import atomic_output
 
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("tiny")]
+pytestmark = pytest.mark.slow
 
 
 # --- helpers --------------------------------------------------------------------------------

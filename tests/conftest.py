@@ -35,6 +35,28 @@ SHARED_EEGBCI = REPO.parent / "shared" / "eegbci"
 mne.set_log_level("WARNING")
 
 
+#: Modules that run whole workflows, heaviest first: they start first, one per worker,
+#: and the lighter modules fill in around them (with ``--no-loadscope-reorder``).
+HEAVY_MODULES = (
+    "test_null_demo",
+    "test_slurm",
+    "test_robustness",
+    "test_workflow",
+    "test_any_network",
+    "test_demo_workflow",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Run the heavy modules' tests first, each module's tests in their own order."""
+
+    def rank(item: pytest.Item) -> int:
+        name = item.module.__name__
+        return HEAVY_MODULES.index(name) if name in HEAVY_MODULES else len(HEAVY_MODULES)
+
+    items.sort(key=rank)  # stable: the order within a module is kept
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Share the CPU cores between pytest-xdist's workers instead of oversubscribing them."""
     workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))

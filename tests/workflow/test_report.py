@@ -102,7 +102,7 @@ def test_report_has_every_figure_with_its_caption(report):
 def test_report_describes_the_workflow_and_shows_the_config(report):
     description = _text(_script_variable(report["page"], "workflow_desc"))
     assert "Schirrmeister" in description
-    assert "for the config report" in description
+    assert f"for the config {TINY}" in description
     configuration = description.split("Configuration", 1)[1]
     for key in ('"input_time_length": 450', '"n_iterations": 2', f'"name": "{TINY}"'):
         assert key in configuration, key

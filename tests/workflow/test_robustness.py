@@ -129,7 +129,7 @@ def reference(tiny_run: Path) -> Path:
 # --- 4. reproducibility ---------------------------------------------------------------------
 
 
-def test_two_runs_from_scratch_are_bit_identical(reference, killed_training):
+def test_two_runs_from_scratch_are_bit_identical(killed_training, reference):
     """The killed run is a second run from scratch (interrupted, then rerun to the end)."""
     directory, _, _ = killed_training
     a, b = reference / "results" / TINY, directory / "results" / TINY

@@ -367,14 +367,31 @@ def braindecode081_dir() -> Path:
 
     Installed once with ``pip install --no-deps --target`` (so pip never touches torch,
     numpy or the venv) into the git-ignored ``.oracle/`` of the repository, one folder
-    per Python version; reused while its ``.complete`` marker lists the same pins. The
-    venv's own braindecode (0.4.85) stays importable in this process.
+    per Python version, by one pytest-xdist worker at a time (a file lock); reused while
+    its ``.complete`` marker lists the same pins. The venv's own braindecode (0.4.85)
+    stays importable in this process.
     """
     tag = f"py{sys.version_info.major}{sys.version_info.minor}"
     target = REPO / ".oracle" / f"braindecode-0.8.1-{tag}"
     marker = "\n".join(BRAINDECODE_081_PINS) + "\n"
-    if (target / ".complete").is_file() and (target / ".complete").read_text() == marker:
-        return target
+    target.parent.mkdir(exist_ok=True)
+    with FileLock(f"{target}.lock"):  # one install, whichever worker asks first
+        if (target / ".complete").is_file() and (target / ".complete").read_text() == marker:
+            return target
+        partial = target.with_name(f"{target.name}.partial-{os.getpid()}")
+        shutil.rmtree(partial, ignore_errors=True)
+        command = [sys.executable, "-m", "pip", "install", "--no-deps", "--no-input"]
+        command += ["--disable-pip-version-check", "--target", str(partial)]
+        result = subprocess.run(
+            [*command, *BRAINDECODE_081_PINS], capture_output=True, text=True, timeout=900
+        )
+        if result.returncode != 0:
+            shutil.rmtree(partial, ignore_errors=True)
+            pytest.fail(f"cannot install the braindecode 0.8.1 oracle:\n{result.stderr[-3000:]}")
+        (partial / ".complete").write_text(marker)
+        shutil.rmtree(target, ignore_errors=True)
+        partial.rename(target)
+    return target
     partial = target.with_name(f"{target.name}.partial-{os.getpid()}")
     shutil.rmtree(partial, ignore_errors=True)
     command = [sys.executable, "-m", "pip", "install", "--no-deps", "--no-input"]

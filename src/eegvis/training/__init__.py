@@ -4,16 +4,20 @@ import lazy_loader
 
 __getattr__, __dir__, __all__ = lazy_loader.attach(
     __name__,
-    submodules=["cropped", "optimizer"],
+    submodules=["checkpoints", "cropped", "optimizer"],
     submod_attrs={
-        "cropped": [
+        "checkpoints": [
             "checkpoint_fingerprint",
+            "load_checkpoint",
+            "save_checkpoint",
+            "TrainingState",
+        ],
+        "cropped": [
             "CroppedData",
             "evaluate",
             "fit_cropped",
             "permute_labels_within",
             "TrainingSettings",
-            "TrainingState",
         ],
         "optimizer": ["BraindecodeAdamW", "cosine_factor", "make_optimizer"],
     },

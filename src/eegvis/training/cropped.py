@@ -12,17 +12,13 @@ The optimisers are in :mod:`eegvis.training.optimizer`.
 from __future__ import annotations
 
 import copy
-import hashlib
-import json
 import logging
 import math
 import os
 import sys
 import time
-from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -32,9 +28,9 @@ from torch import nn
 
 from eegvis.models.crops import crop_index, crop_starts, trial_predictions
 from eegvis.models.layers import n_predictions
+from eegvis.training.checkpoints import TrainingState, load_checkpoint, save_checkpoint
 from eegvis.training.optimizer import cosine_factor, make_optimizer
 from eegvis.utils.devices import resolve_device
-from eegvis.utils.io import atomic_output
 
 logger = logging.getLogger(__name__)
 
@@ -154,36 +150,6 @@ def evaluate(
     trial_preds = trial_predictions(preds, len(data.X), data.starts, data.input_time_length)
     misclass = float(np.mean(trial_preds.argmax(axis=1) != data.y))
     return float(loss), misclass
-
-
-@dataclass
-class TrainingState:
-    """Everything needed to resume training after an epoch."""
-
-    epoch: int
-    i_update: int
-    history: list[dict]
-    initial_state: dict
-    model_state: dict
-    optimizer_state: dict
-    torch_rng: torch.Tensor
-    numpy_rng: dict
-    fingerprint: str
-
-
-def _save_checkpoint(path: Path, state: TrainingState) -> None:
-    with atomic_output(path) as tmp_path:
-        torch.save(asdict(state), tmp_path)
-
-
-def _load_checkpoint(path: Path | None, fingerprint: str) -> TrainingState | None:
-    if path is None or not path.exists():
-        return None
-    saved = torch.load(path, map_location="cpu", weights_only=False)
-    if saved.get("fingerprint") != fingerprint:
-        logger.warning("Ignoring checkpoint %s: it belongs to other data or settings", path)
-        return None
-    return TrainingState(**saved)
 
 
 def _progress(epoch: int, epochs: int, done: int, total: int) -> None:
@@ -345,7 +311,7 @@ def _resume_or_start(
     A fresh start seeds torch's global generator (dropout draws from it), keeps
     the untrained weights and records epoch 0, the untrained network's losses.
     """
-    state = _load_checkpoint(checkpoint, fingerprint)
+    state = load_checkpoint(checkpoint, fingerprint)
     if state is not None:
         model.load_state_dict(state.model_state)
         run.optimizer.load_state_dict(state.optimizer_state)
@@ -409,7 +375,7 @@ def _save_progress(checkpoint: Path, state: TrainingState, model: nn.Module, run
     state.optimizer_state = copy.deepcopy(run.optimizer.state_dict())
     state.torch_rng = torch.get_rng_state()
     state.numpy_rng = run.rng.bit_generator.state
-    _save_checkpoint(checkpoint, state)
+    save_checkpoint(checkpoint, state)
 
 
 def _record(
@@ -447,45 +413,6 @@ def _record(
         train_time,
         row["wall_time_s"],
     )
-
-
-def checkpoint_fingerprint(
-    architecture: Mapping[str, Any],
-    settings: TrainingSettings,
-    shuffle_labels: bool,
-    train_paths: Sequence[str],
-    valid_paths: Sequence[str],
-) -> str:
-    """Return what identifies a training run, so a checkpoint of another run is never resumed.
-
-    :func:`fit_cropped` resumes from a checkpoint only when its fingerprint
-    equals this one: the same architecture, settings, label control and
-    epoch files.
-
-    Parameters
-    ----------
-    architecture : mapping
-        The model file's architecture.
-    settings : TrainingSettings
-        The training recipe.
-    shuffle_labels : bool
-        Whether the labels are permuted (the shuffled-label control).
-    train_paths, valid_paths : sequence of str
-        The epoch files of the training and validation subjects.
-
-    Returns
-    -------
-    fingerprint : str
-        SHA-256 of the JSON of all of these, in hex.
-    """
-    identity = [
-        dict(architecture),
-        asdict(settings),
-        bool(shuffle_labels),
-        [str(path) for path in train_paths],
-        [str(path) for path in valid_paths],
-    ]
-    return hashlib.sha256(json.dumps(identity).encode()).hexdigest()
 
 
 def permute_labels_within(y: np.ndarray, groups: np.ndarray, seed: int) -> np.ndarray:

@@ -1,11 +1,7 @@
-"""Cropped training: learning, determinism, checkpoint resume and fingerprints
+"""Cropped training: learning, determinism, checkpoint resume
 (the optimisers: test_optimizer.py)."""
 
 from __future__ import annotations
-
-import dataclasses
-import hashlib
-import json
 
 import numpy as np
 import pytest
@@ -13,7 +9,6 @@ import torch
 from torch import nn
 
 from eegvis.training import TrainingSettings, fit_cropped, permute_labels_within
-from eegvis.training.cropped import checkpoint_fingerprint
 
 
 class TinyDense(nn.Module):
@@ -145,57 +140,3 @@ def test_labels_are_permuted_within_subjects_only():
     assert not np.array_equal(permuted, permute_labels_within(y, groups, seed=2))
     with pytest.raises(ValueError, match="equal length"):
         permute_labels_within(y, groups[:-1], seed=1)
-
-
-ARCHITECTURE = {
-    "n_chans": 64,
-    "n_classes": 2,
-    "input_time_length": 450,
-    "deep4": {"n_filters_2": 50},
-}
-TRAIN, VALID = ["epochs/sub-001_epo.fif", "epochs/sub-002_epo.fif"], ["epochs/sub-003_epo.fif"]
-
-
-def test_checkpoint_fingerprint_is_the_sha256_of_the_runs_identity():
-    settings = TrainingSettings(epochs=3, device="cpu")
-    fingerprint = checkpoint_fingerprint(ARCHITECTURE, settings, False, TRAIN, VALID)
-    identity = [ARCHITECTURE, dataclasses.asdict(settings), False, TRAIN, VALID]
-    assert fingerprint == hashlib.sha256(json.dumps(identity).encode()).hexdigest()
-    # Equal inputs (as other objects) give the same fingerprint.
-    again = checkpoint_fingerprint(
-        json.loads(json.dumps(ARCHITECTURE)),
-        TrainingSettings(epochs=3, device="cpu"),
-        0,
-        tuple(TRAIN),
-        [str(path) for path in VALID],
-    )
-    assert again == fingerprint
-
-
-def test_any_change_of_the_run_changes_the_fingerprint():
-    settings = TrainingSettings()
-    reference = checkpoint_fingerprint(ARCHITECTURE, settings, False, TRAIN, VALID)
-    changed_settings = {
-        field.name: dataclasses.replace(settings, **{field.name: changed})
-        for field, changed in zip(
-            dataclasses.fields(TrainingSettings),
-            (31, 32, 0.02, 1e-3, "torch", 1, "cpu", True),
-            strict=True,
-        )
-    }
-    others = [
-        checkpoint_fingerprint(
-            {**ARCHITECTURE, "deep4": {"n_filters_2": 51}}, settings, False, TRAIN, VALID
-        ),
-        checkpoint_fingerprint({**ARCHITECTURE, "n_chans": 63}, settings, False, TRAIN, VALID),
-        *(
-            checkpoint_fingerprint(ARCHITECTURE, changed, False, TRAIN, VALID)
-            for changed in changed_settings.values()
-        ),
-        checkpoint_fingerprint(ARCHITECTURE, settings, True, TRAIN, VALID),
-        checkpoint_fingerprint(ARCHITECTURE, settings, False, TRAIN[:1], VALID),
-        checkpoint_fingerprint(ARCHITECTURE, settings, False, TRAIN[::-1], VALID),
-        checkpoint_fingerprint(ARCHITECTURE, settings, False, TRAIN, ["epochs/sub-004_epo.fif"]),
-        checkpoint_fingerprint(ARCHITECTURE, settings, False, TRAIN + VALID, []),
-    ]
-    assert len(set(others)) == len(others) and reference not in others

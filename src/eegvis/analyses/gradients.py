@@ -26,7 +26,6 @@ import numpy as np
 import torch
 from torch import nn
 
-from eegvis.analyses._engine_docs import fill_doc
 from eegvis.analyses._shared import (
     check_crops,
     device_and_dtype,
@@ -35,6 +34,7 @@ from eegvis.analyses._shared import (
     spectral_amplitude,
 )
 from eegvis.models.inference import inference_copy
+from eegvis.utils.docs import fill_doc
 
 log = logging.getLogger(__name__)
 

@@ -55,7 +55,6 @@ import numpy as np
 import torch
 from torch import nn
 
-from eegvis.analyses._engine_docs import fill_doc
 from eegvis.analyses._noise import Perturbation
 from eegvis.analyses._perturbation_iterations import (
     NoiseWorkers,
@@ -67,6 +66,7 @@ from eegvis.analyses._perturbation_iterations import (
 from eegvis.analyses._perturbation_sums import check_groups, check_pooled, crop_layout
 from eegvis.analyses._shared import check_crops, device_and_dtype, predicting
 from eegvis.models.inference import inference_copy
+from eegvis.utils.docs import fill_doc
 
 PERTURBATIONS: tuple[str, ...] = ("additive", "multiplicative", "phase")
 DEFAULT_NOISE_STD = {"additive": 1.0, "multiplicative": 0.02}

@@ -21,7 +21,7 @@ import numpy as np
 import xarray as xr
 
 import eegvis.maps  # noqa: F401  (registers the .eegvis accessor)
-from eegvis.stats._family_docs import fill_doc
+from eegvis.utils.docs import fill_doc
 
 
 @dataclass(frozen=True)

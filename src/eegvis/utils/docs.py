@@ -56,6 +56,20 @@ docdict["figure_subjects"] = """subjects : {"all", "train", "valid"}
     Subjects the statistics used (named in the caption)."""
 docdict["figure_title"] = """title : str
     Figure title."""
+docdict["crops_model"] = """model : torch.nn.Module
+    Maps crops of shape (batch, n_chans, n_times) to outputs of shape
+    (batch, n_classes) or (batch, n_classes, n_preds, ...); trailing axes
+    (dense predictions over time) are averaged. The outputs should be the
+    predictions before the softmax: pass the network without its final
+    ``LogSoftmax``, or set ``strip_log_softmax``."""
+docdict["rfft_freqs"] = """freqs : numpy.ndarray, shape (n_freqs,)
+    Frequency of each bin in Hz (``numpy.fft.rfftfreq(n_times, 1 /
+    sfreq)``)."""
+docdict["controls"] = """controls : sequence of str
+    Control networks, e.g. ``["untrained", "shuffled"]``."""
+docdict["kept_subjects"] = """subjects : {"all", "train", "valid"}
+    Subjects to keep (the config's ``statistics.subjects``, see
+    :func:`eegvis.stats.families.subject_selection`)."""
 
 
 def fill_doc(function: Documented) -> Documented:

@@ -84,7 +84,6 @@ def envelope_activation_maps(
         each unit's correlation. Coordinates ``receptive_field`` and
         ``layer_stride`` per layer (probed, :func:`eegvis.models.layers.receptive_fields`).
     """
-    bands = as_band_mapping(bands)
     subjects = iter_epochs_subjects(epochs, classes, units, bands, raw)
     return envelope_activation_subjects(
         model,
@@ -317,7 +316,6 @@ def envelope_class_maps(
     maps : xarray.Dataset
         ``correlation`` (subject, channel, band, class) and ``pooled``.
     """
-    bands = as_band_mapping(bands)
     length, prediction = crop_geometry(model, epochs.info, input_length)
     classes = event_classes(epochs, classes)
     subjects = iter_epochs_subjects(epochs, classes, units, bands, raw)

@@ -22,6 +22,7 @@ maps = envelope_activation_networks(
     batch_size=params.batch_size,
     input_length=metadata["input_time_length"],
     subject_units=params.unit_maps == "subjects",
+    unit_summary=params.unit_summary,
 )
 for name, path in zip(params.networks, snakemake.output, strict=True):
     maps[name].eegvis.save(path)

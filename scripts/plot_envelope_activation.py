@@ -17,6 +17,7 @@ figure = plot_envelope_activation(
     params.band_titles,
     list(activation["channel"].unique()),
     contrast=params.contrast,
+    unit_summary=params.unit_summary,
     subjects=params.subjects,
     title=f"Envelope–activation correlation, {params.contrast.replace('-', ' − ')} Deep4Net\n"
     f"{params.data}",

@@ -368,7 +368,7 @@ class MapsAccessor:
 
 
 def envelope_activation_table(results: Sequence[xr.Dataset]) -> pd.DataFrame:
-    """Tidy table of the pooled mean-over-units correlations of several networks.
+    """Tidy table of the pooled correlations, summarised over units, of several networks.
 
     Parameters
     ----------
@@ -379,8 +379,10 @@ def envelope_activation_table(results: Sequence[xr.Dataset]) -> pd.DataFrame:
     -------
     table : pandas.DataFrame
         Columns ``model``, ``layer``, ``band``, ``channel``, ``correlation``
-        (mean over the layer's units of the correlation pooled over all
-        subjects' samples), ``n_units``.
+        (the correlation pooled over all subjects' samples, summarised over the
+        layer's units as ``unit_summary`` says), ``unit_summary`` (``mean_abs``
+        or ``mean``, see :func:`eegvis.analyses.envelope_maps.summarise_units`),
+        ``n_units``.
     """
     frames = []
     for maps in results:
@@ -388,5 +390,7 @@ def envelope_activation_table(results: Sequence[xr.Dataset]) -> pd.DataFrame:
         units = {layer: maps.sizes[f"unit_{layer}"] for layer in maps["layer"].values}
         table["n_units"] = table["layer"].map(units)
         table.insert(0, "model", maps.attrs["network"])
-        frames.append(table[["model", "layer", "band", "channel", "correlation", "n_units"]])
+        table["unit_summary"] = maps.attrs.get("unit_summary", "mean")
+        columns = ["model", "layer", "band", "channel", "correlation", "unit_summary", "n_units"]
+        frames.append(table[columns])
     return pd.concat(frames, ignore_index=True)

@@ -281,11 +281,20 @@ def test_envelope_activation_table_pools_networks():
                     "units_out": (("channel", "band", "unit_out"), rng.normal(size=(9, 2, 3))),
                 },
                 {"channel": CHANNELS, "band": ["a", "b"], "layer": ["pool", "out"]},
-                {"network": network},
+                {"network": network, "unit_summary": "mean_abs"},
             )
         )
     table = envelope_activation_table(results)
-    assert list(table.columns) == ["model", "layer", "band", "channel", "correlation", "n_units"]
+    assert list(table.columns) == [
+        "model",
+        "layer",
+        "band",
+        "channel",
+        "correlation",
+        "unit_summary",
+        "n_units",
+    ]
+    assert set(table["unit_summary"]) == {"mean_abs"}
     assert len(table) == 2 * 9 * 2 * 2
     trained = table[table["model"] == "trained"]
     np.testing.assert_array_equal(

@@ -31,6 +31,7 @@ rule envelope_activation:
         batch_size=config["envelope_activation"]["batch_size"],
         layers=config["envelope_activation"].get("layers"),
         unit_maps=config["envelope_activation"]["unit_maps"],
+        unit_summary=config["envelope_activation"]["unit_summary"],
     script:
         "../../scripts/envelope_activation.py"
 
@@ -95,6 +96,7 @@ rule plot_envelope_activation:
         "../../envs/eegvis.yaml"
     params:
         contrast=f"trained-{CONTROLS[0]}",
+        unit_summary=config["envelope_activation"]["unit_summary"],
         bands=BAND_NAMES,
         band_titles=BAND_TITLES,
         subjects=config["statistics"]["subjects"],

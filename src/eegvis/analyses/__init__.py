@@ -48,6 +48,8 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
             "envelope_activation_subjects",
             "envelope_class_maps",
             "envelope_class_subjects",
+            "summarise_units",
+            "UNIT_SUMMARIES",
         ],
         "spectral_maps": [
             "gradient_maps",

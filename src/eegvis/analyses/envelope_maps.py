@@ -39,6 +39,11 @@ from eegvis.utils.docs import fill_doc
 
 logger = logging.getLogger(__name__)
 
+#: How a layer's units are summarised per (channel, band): the mean of the
+#: absolute correlations (the paper's Fig. 15, as the authors computed it) or the
+#: signed mean (units of opposite sign cancel).
+UNIT_SUMMARIES = ("mean_abs", "mean")
+
 
 @fill_doc
 def envelope_activation_maps(
@@ -52,6 +57,7 @@ def envelope_activation_maps(
     units: str = "uV",
     input_length: int | None = None,
     batch_size: int = 16,
+    unit_summary: str = "mean_abs",
 ) -> xr.Dataset:
     """Correlate band-power envelopes with the unit outputs of a network's layers.
 
@@ -74,12 +80,19 @@ def envelope_activation_maps(
     %(input_length)s
     batch_size : int
         Trials per batch.
+    unit_summary : {"mean_abs", "mean"}
+        How ``correlation`` and ``pooled`` summarise a layer's units:
+        ``"mean_abs"`` (default), the mean of the absolute correlations, as the
+        authors computed Fig. 15 (per subject, for each network separately,
+        before taking trained − untrained); ``"mean"``, the signed mean, in
+        which units of opposite sign cancel.
 
     Returns
     -------
     maps : xarray.Dataset
-        ``correlation`` (subject, channel, band, layer): the mean over the
-        layer's units; ``pooled`` (channel, band, layer) over all subjects'
+        ``correlation`` (subject, channel, band, layer): the layer's units
+        summarised by ``unit_summary`` (recorded in the attribute of that
+        name); ``pooled`` (channel, band, layer) over all subjects'
         samples; per layer ``units_<layer>`` and ``pooled_units_<layer>`` with
         each unit's correlation. Coordinates ``receptive_field`` and
         ``layer_stride`` per layer (probed, :func:`eegvis.models.layers.receptive_fields`).
@@ -93,6 +106,7 @@ def envelope_activation_maps(
         layers,
         input_length=input_length,
         batch_size=batch_size,
+        unit_summary=unit_summary,
     )
 
 
@@ -106,12 +120,13 @@ def envelope_activation_subjects(
     input_length: int | None = None,
     batch_size: int = 16,
     network: str = "",
+    unit_summary: str = "mean_abs",
 ) -> xr.Dataset:
     """Envelope–activation correlation maps of ``subjects`` (see :func:`envelope_activation_maps`).
 
     Parameters
     ----------
-    model, layers, input_length, batch_size
+    model, layers, input_length, batch_size, unit_summary
         As for :func:`envelope_activation_maps`.
     subjects : iterable of SubjectTrials
         With ``filtered`` set; consumed one at a time.
@@ -134,6 +149,7 @@ def envelope_activation_subjects(
         layers,
         input_length=input_length,
         batch_size=batch_size,
+        unit_summary=unit_summary,
     )[network]
 
 
@@ -147,6 +163,7 @@ def envelope_activation_networks(
     input_length: int | None = None,
     batch_size: int = 16,
     subject_units: bool = True,
+    unit_summary: str = "mean_abs",
 ) -> dict[str, xr.Dataset]:
     """Envelope–activation maps of several networks in one pass over ``subjects``.
 
@@ -161,20 +178,22 @@ def envelope_activation_networks(
         counts, on one device.
     subjects, info, bands
         As for :func:`envelope_activation_subjects`.
-    layers, input_length, batch_size
+    layers, input_length, batch_size, unit_summary
         As for :func:`envelope_activation_maps` (``input_length`` defaults to
         the first network's ``n_times``).
     subject_units : bool
         Keep each subject's per-unit maps (``units_<layer>``, about 4 MB per
         subject and network with 22 bands and 64 channels). If False, only
         their means over units are kept per subject, and memory does not grow
-        with the number of subjects beyond those.
+        with the number of subjects beyond those (their summaries over units).
 
     Returns
     -------
     maps : dict of str to xarray.Dataset
         Per network, the maps of :func:`envelope_activation_maps`.
     """
+    if unit_summary not in UNIT_SUMMARIES:
+        raise ValueError(f"unit_summary must be one of {UNIT_SUMMARIES}, got {unit_summary!r}")
     bands = as_band_mapping(bands)
     first = next(iter(models.values()))
     length = input_length_of(first, input_length)
@@ -191,7 +210,9 @@ def envelope_activation_networks(
         )
         for layer in layers:
             r = _per_network(statistics[layer], n_chans, n_bands, len(models))
-            per_subject[layer].append(r if subject_units else _unit_mean(r, keepdims=True))
+            per_subject[layer].append(
+                r if subject_units else summarise_units(r, unit_summary, keepdims=True)
+            )
             merge_statistics(totals, layer, statistics[layer])
         done.append((trials.subject, trials.split))
         logger.info(
@@ -214,7 +235,8 @@ def envelope_activation_networks(
             {layer: per_layer[layer][:, k] for layer in layers},
             {layer: pooled[layer][k] for layer in layers},
             coords,
-            map_attrs("envelope_activation", "correlation", name, info, length),
+            map_attrs("envelope_activation", "correlation", name, info, length)
+            | {"unit_summary": unit_summary},
             subject_units,
         )
         for k, name in enumerate(models)
@@ -239,8 +261,28 @@ def _shared_geometry(
     return geometries[first]
 
 
-def _unit_mean(correlations: np.ndarray, keepdims: bool = False) -> np.ndarray:
-    """Mean over a map's units (last axis), leaving out units with NaN (constant units)."""
+def summarise_units(
+    correlations: np.ndarray, unit_summary: str = "mean_abs", keepdims: bool = False
+) -> np.ndarray:
+    """Summarise correlations over a layer's units (the last axis).
+
+    Parameters
+    ----------
+    correlations : numpy.ndarray, shape (..., n_units)
+        Correlation of each unit; NaN for constant units, which are left out.
+    unit_summary : {"mean_abs", "mean"}
+        Mean of the absolute correlations (the paper's Fig. 15) or signed mean.
+    keepdims : bool
+        Keep the unit axis (length 1).
+
+    Returns
+    -------
+    summary : numpy.ndarray, shape (...) or (..., 1)
+    """
+    if unit_summary == "mean_abs":
+        correlations = np.abs(correlations)
+    elif unit_summary != "mean":
+        raise ValueError(f"unit_summary must be one of {UNIT_SUMMARIES}, got {unit_summary!r}")
     return np.nanmean(correlations, axis=-1, keepdims=keepdims)
 
 
@@ -261,14 +303,15 @@ def _envelope_activation_dataset(
 ) -> xr.Dataset:
     """One network's maps from its per-layer unit correlations, per subject and pooled."""
     layers = list(per_subject)
+    summary = attrs["unit_summary"]
     data = {
         "correlation": (
             ("subject", "channel", "band", "layer"),
-            np.stack([_unit_mean(per_subject[layer]) for layer in layers], axis=-1),
+            np.stack([summarise_units(per_subject[layer], summary) for layer in layers], axis=-1),
         ),
         "pooled": (
             ("channel", "band", "layer"),
-            np.stack([_unit_mean(pooled[layer]) for layer in layers], axis=-1),
+            np.stack([summarise_units(pooled[layer], summary) for layer in layers], axis=-1),
         ),
     }
     for layer in layers:

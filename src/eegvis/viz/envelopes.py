@@ -14,6 +14,9 @@ from eegvis.viz.captions import map_grid, reliability_notes, select, statistics_
 from eegvis.viz.labels import LAYER_TITLES
 from eegvis.viz.topomaps import plot_map_grid
 
+#: Colour-bar names of the envelope-activation maps' summaries over a layer's units.
+UNIT_SUMMARY_LABELS = {"mean_abs": "mean |r|", "mean": "mean r"}
+
 
 @fill_doc
 def plot_envelope_activation(
@@ -26,6 +29,7 @@ def plot_envelope_activation(
     ch_names: Sequence[str],
     *,
     contrast: str = "trained-untrained",
+    unit_summary: str = "mean_abs",
     subjects: str = "all",
     title: str = "",
 ) -> Figure:
@@ -49,6 +53,10 @@ def plot_envelope_activation(
     %(ch_names)s
     contrast : str
         The contrast shown, e.g. ``"trained-untrained"``.
+    unit_summary : {"mean_abs", "mean"}
+        How the maps summarise a layer's units (the tables' maps are already
+        summarised; this names it on the colour bar): mean of the absolute
+        correlations (the paper's Fig. 15) or signed mean.
     %(figure_subjects)s
     %(figure_title)s
 
@@ -57,6 +65,10 @@ def plot_envelope_activation(
     fig : matplotlib.figure.Figure
         Rows = bands; columns = layers, then the class column with its own scale.
     """
+    if unit_summary not in UNIT_SUMMARY_LABELS:
+        raise ValueError(
+            f"unit_summary must be one of {tuple(UNIT_SUMMARY_LABELS)}, got {unit_summary!r}"
+        )
     rows = [{"band": band} for band in bands]
     columns = [{"contrast": contrast, "layer": layer} for layer in layers]
     values, mask = map_grid(activation, rows, columns, ch_names)
@@ -71,7 +83,8 @@ def plot_envelope_activation(
         [LAYER_TITLES.get(layer, layer) for layer in layers] + ["class |r|"],
         ch_names,
         title=title,
-        cbar_label=f"r {contrast.replace('-', ' − ')}",
+        cbar_label=f"{UNIT_SUMMARY_LABELS[unit_summary]} over units, "
+        f"{contrast.replace('-', ' − ')}",
         separate_last_column=True,
         last_column_cbar_label="|r| envelope–class, mean over classes",
         row_label="frequency band",

@@ -6,6 +6,7 @@ import mne
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 from conftest import SMALL_DEEP4, lateralized_mu_epochs
 
 import eegvis
@@ -72,7 +73,7 @@ def test_envelope_activation_maps_are_each_subjects_statistics(model, epochs, ac
     np.testing.assert_allclose(units, expected, rtol=1e-6, atol=1e-6)
     np.testing.assert_allclose(
         activation["correlation"].sel(subject=2, layer="pool_nonlin").values,
-        np.nanmean(expected, axis=-1),
+        np.nanmean(np.abs(expected), axis=-1),
         rtol=1e-6,
         atol=1e-6,
     )
@@ -232,3 +233,62 @@ def test_without_subject_units_only_their_means_are_kept(model, epochs, activati
     assert not [name for name in lean if name.startswith("units_")]
     for variable in ("correlation", "pooled", "pooled_units_pool_nonlin"):
         np.testing.assert_allclose(lean[variable].values, activation[variable].values, rtol=1e-9)
+
+
+class _Mirror(torch.nn.Module):
+    """Units ``h`` and ``-h`` side by side: every correlation appears with both signs."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.cat([x, -x], dim=1)
+
+
+class _MirroredNet(torch.nn.Module):
+    """A dense network whose layer ``mirror`` has units of opposite sign, pairwise."""
+
+    n_times = LENGTH
+
+    def __init__(self, n_chans: int) -> None:
+        super().__init__()
+        torch.manual_seed(0)
+        self.conv = torch.nn.Conv1d(n_chans, 3, 25)
+        self.mirror = _Mirror()
+        self.classifier = torch.nn.Conv1d(6, 2, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.classifier(self.mirror(torch.square(self.conv(x))))
+
+
+def test_unit_summary_mean_abs_keeps_what_a_signed_mean_cancels(epochs):
+    model = _MirroredNet(len(CHANNELS)).eval()
+    maps = {
+        summary: eegvis.envelope_activation_maps(
+            model, epochs, BANDS, ["conv", "mirror"], unit_summary=summary
+        )
+        for summary in ("mean_abs", "mean")
+    }
+    units = maps["mean"]["units_mirror"].values
+    np.testing.assert_allclose(units[..., :3], -units[..., 3:], atol=1e-9)
+    signed = maps["mean"]["correlation"].sel(layer="mirror").values
+    absolute = maps["mean_abs"]["correlation"].sel(layer="mirror").values
+    np.testing.assert_allclose(signed, 0.0, atol=1e-9)
+    np.testing.assert_allclose(absolute, np.abs(units).mean(axis=-1), rtol=1e-12)
+    assert (absolute > 0).all() and absolute.max() > 0.05
+    # the unmirrored layer: the absolute mean is the mean of |r|, never below |mean r|
+    conv_units = maps["mean"]["units_conv"].values
+    np.testing.assert_allclose(
+        maps["mean_abs"]["correlation"].sel(layer="conv").values,
+        np.abs(conv_units).mean(axis=-1),
+        rtol=1e-12,
+    )
+    assert maps["mean_abs"].attrs["unit_summary"] == "mean_abs"
+    assert maps["mean"].attrs["unit_summary"] == "mean"
+    np.testing.assert_allclose(
+        maps["mean_abs"]["pooled"].sel(layer="mirror").values,
+        np.abs(maps["mean"]["pooled_units_mirror"].values).mean(axis=-1),
+        rtol=1e-12,
+    )
+
+
+def test_unknown_unit_summary_is_named(model, epochs):
+    with pytest.raises(ValueError, match="unit_summary must be one of"):
+        eegvis.envelope_activation_maps(model, epochs, BANDS, unit_summary="median")

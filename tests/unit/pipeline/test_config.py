@@ -63,8 +63,12 @@ def test_gradient_bands_are_checked(demo_config):
 def test_envelope_batch_size_is_a_config_key(demo_config):
     assert _validated(demo_config)["envelope_activation"] == {
         "batch_size": 16,
+        "unit_summary": "mean_abs",
         "unit_maps": "pooled",
     }
+    demo_config["envelope_activation"] = {"unit_summary": "median"}
+    with pytest.raises(WorkflowError, match="'median' is not one of"):
+        _validated(demo_config)
     demo_config["envelope_activation"] = {"batch_size": 4}
     assert _validated(demo_config)["envelope_activation"]["batch_size"] == 4
     demo_config["envelope_activation"] = {"batch_size": 0}

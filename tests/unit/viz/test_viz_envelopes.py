@@ -92,7 +92,7 @@ def test_activation_figure_is_the_contrasts_maps_then_the_mean_class_magnitude(t
     assert call["rows"] == titles
     assert call["columns"] == ["block 1", "classifier", "class |r|"]
     assert call["separate_last_column"] and call["row_label"] == "frequency band"
-    assert call["cbar_label"] == "r trained − untrained"
+    assert call["cbar_label"] == "mean |r| over units, trained − untrained"
     assert call["notes"].tolist() == [
         ["split-half r = 0.90", "split-half r = 0.40 (unreliable)", ""],
         ["split-half r = 0.80", "split-half r = 0.30 (unreliable)", ""],
@@ -140,3 +140,16 @@ def test_the_figures_draw(tables, tmp_path):
     figure = plot_envelope_class(classes, class_reliability, BANDS, BANDS, CHANNELS)
     assert len([ax for ax in figure.axes if ax.get_label() != "<colorbar>"]) == 4
     plt.close(figure)
+
+
+def test_activation_figure_names_the_signed_unit_summary(tables, recorded):
+    activation, classes, reliability = tables
+    titles = ["alpha 7–13 Hz", "beta 13–31 Hz"]
+    plot_envelope_activation(
+        activation, classes, reliability, LAYERS, BANDS, titles, CHANNELS, unit_summary="mean"
+    )
+    assert recorded[0]["cbar_label"] == "mean r over units, trained − untrained"
+    with pytest.raises(ValueError, match="unit_summary must be one of"):
+        plot_envelope_activation(
+            activation, classes, reliability, LAYERS, BANDS, titles, CHANNELS, unit_summary="abs"
+        )

@@ -18,6 +18,7 @@ if not workflow.overwrite_configfiles:
 
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
+include: "workflow/rules/preprocessing.smk"
 include: "workflow/rules/model.smk"
 include: "workflow/rules/envelopes.smk"
 include: "workflow/rules/gradient.smk"
@@ -25,8 +26,14 @@ include: "workflow/rules/perturbation.smk"
 include: "workflow/rules/statistics.smk"
 include: "workflow/rules/provenance.smk"
 
+# Artifact-control variants of this analysis, when the config has some.
+if config["variants"]:
+
+    include: "workflow/rules/variants.smk"
+
 
 rule all:
     default_target: True
     input:
         final_outputs(),
+        variant_outputs() if config["variants"] else [],

@@ -22,12 +22,15 @@ except WorkflowError as error:
 config["bands"] = resolve_bands(config["bands"], config["epochs"]["sfreq"])
 config["training"] = resolve_training(config)
 check_config(config)
+# Recordings and download records; a variant (variants.smk) shares its analysis's.
+config["dataset"].setdefault("recordings_dir", f"results/{config['name']}/raw")
 
 # Jobs draw their figures into files only: no display, no GUI toolkit (eegvis.viz
 # itself never changes the backend). A backend chosen in the environment is kept.
 os.environ.setdefault("MPLBACKEND", "agg")
 
 RESULTS = f"results/{config['name']}"
+RECORDINGS_DIR = config["dataset"]["recordings_dir"]
 LOGS = f"{RESULTS}/logs"
 BENCHMARKS = f"{RESULTS}/benchmarks"
 SOURCE = config["dataset"]["source"]
@@ -39,7 +42,7 @@ SUBJECTS = config["subjects"]["train"] + config["subjects"]["valid"]
 RAW_DIR = (
     dataset_root(config["dataset"]["data_dir"]).as_posix()
     if SOURCE == "eegbci"
-    else f"{RESULTS}/raw"
+    else RECORDINGS_DIR
 )
 
 RAW_PATTERN = (
@@ -63,15 +66,28 @@ ANALYSES = ["envelope_activation", "envelope_class", "gradient", "attribution", 
 
 
 def raw_files(wildcards):
-    """The EDF file of every configured run of one subject."""
+    """The recording of every configured run of one subject, as downloaded or generated."""
     return expand(RAW_PATTERN, subject=wildcards.subject, run=RUNS)
+
+
+# Line-noise removal, ICA or a channel selection: every analysis reads the cleaned runs.
+PREPROCESSING = config["preprocessing"]
+ICA = "ica" in PREPROCESSING
+PREPROCESSED = ICA or PREPROCESSING["notch"] is not None or config["dataset"]["channels"] != "all"
+CLEAN_PATTERN = f"{RESULTS}/preprocessing/S{{subject}}/S{{subject}}R{{run:02d}}_raw.fif"
+ANALYSIS_PATTERN = CLEAN_PATTERN if PREPROCESSED else RAW_PATTERN
+
+
+def analysis_files(wildcards):
+    """The recording of every run of one subject as the analyses read it (cleaned or raw)."""
+    return expand(ANALYSIS_PATTERN, subject=wildcards.subject, run=RUNS)
 
 
 # Real recordings are never a job's output: Snakemake deletes the outputs of a job
 # it reruns, and these files may be pre-staged, shared between configs or read-only.
 # Their download job writes a record of the verified files instead.
 FETCHED = (
-    f"{RESULTS}/raw/S{{subject}}_verified.json"
+    f"{RECORDINGS_DIR}/S{{subject}}_verified.json"
     if SOURCE == "eegbci"
     else expand(RAW_PATTERN, run=RUNS, allow_missing=True)
 )
@@ -90,15 +106,26 @@ def subject_ready(subject):
 
 
 def recordings_ready(wildcards):
-    """What a subject's epoching waits for: the synthetic EDF files or the download record."""
+    """What cleaning a subject waits for: its recordings or their download record."""
     return subject_ready(wildcards.subject)
+
+
+def analysis_ready(wildcards):
+    """What a subject's epoching waits for: its cleaned runs, or its raw recordings."""
+    if PREPROCESSED:
+        return analysis_files(wildcards)
+    return recordings_ready(wildcards)
 
 
 # Every subject's recordings, for the envelope jobs, which band-pass them as they go.
 RECORDINGS = {
-    subject: expand(RAW_PATTERN, subject=f"{subject:03d}", run=RUNS) for subject in SUBJECTS
+    subject: expand(ANALYSIS_PATTERN, subject=f"{subject:03d}", run=RUNS) for subject in SUBJECTS
 }
-RECORDINGS_READY = [path for subject in SUBJECTS for path in subject_ready(f"{subject:03d}")]
+RECORDINGS_READY = (
+    [path for paths in RECORDINGS.values() for path in paths]
+    if PREPROCESSED
+    else [path for subject in SUBJECTS for path in subject_ready(f"{subject:03d}")]
+)
 
 
 BAND_NAMES = [band["name"] for band in config["bands"]]
@@ -208,7 +235,17 @@ def final_outputs():
             ext=["png", "pdf"],
         )
     if SOURCE == "synthetic":
-        outputs.append(f"{RESULTS}/raw/planted_effect.json")
+        outputs.append(f"{RECORDINGS_DIR}/planted_effect.json")
+    if ICA:
+        outputs += [
+            f"{RESULTS}/preprocessing/ica_summary.csv",
+            *expand(f"{RESULTS}/figures/ica/sub-{{subject:03d}}.png", subject=SUBJECTS),
+        ]
+    if config["variants"]:
+        outputs += [
+            f"{RESULTS}/comparison/artifact_control.csv",
+            f"{RESULTS}/figures/artifact_control.png",
+        ]
     outputs.append(PROVENANCE)  # written last, see provenance.smk
     return outputs
 

@@ -23,7 +23,7 @@ rule fetch_subject:
 
 rule describe_planted_effect:
     output:
-        f"{RESULTS}/raw/planted_effect.json",
+        f"{RECORDINGS_DIR}/planted_effect.json",
     log:
         f"{LOGS}/describe_planted_effect.log",
     conda:
@@ -36,7 +36,7 @@ rule describe_planted_effect:
 
 rule epoch_subject:
     input:
-        recordings_ready,
+        analysis_ready,
     output:
         epochs=f"{RESULTS}/epochs/sub-{{subject}}_epo.fif",
         summary=f"{RESULTS}/epochs/sub-{{subject}}.json",
@@ -50,10 +50,10 @@ rule epoch_subject:
         mem_mb=2000,
         runtime=10,
     params:
-        recordings=raw_files,
+        recordings=analysis_files,
         runs=RUNS,
         epochs=config["epochs"],
-        verify_checksums=SOURCE == "eegbci",
+        verify_checksums=SOURCE == "eegbci" and not PREPROCESSED,
     script:
         "../../scripts/epoch_subject.py"
 

@@ -36,6 +36,7 @@ def class_grid(
     title: str,
     cbar_label: str,
     row_label: str,
+    symmetric: str = "row",
 ) -> Figure:
     """Scalp maps of ``statistics``, one row per selector of ``rows``, one column per class.
 
@@ -55,6 +56,8 @@ def class_grid(
     %(figure_subjects)s
     title, cbar_label, row_label : str
         As for :func:`eegvis.viz.topomaps.plot_map_grid`.
+    symmetric : {"row", "all"}
+        As for :func:`eegvis.viz.topomaps.plot_map_grid`: a colour scale per row or one for all.
 
     Returns
     -------
@@ -77,4 +80,5 @@ def class_grid(
         mask=mask,
         notes=notes,
         footer=statistics_caption(statistics, subjects),
+        symmetric=symmetric,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -39,6 +40,7 @@ def plot_band_maps(
     *,
     subjects: str = "all",
     title: str = "",
+    symmetric: Literal["row", "all"] = "row",
 ) -> Figure:
     """Scalp maps of the band-mean gradient or perturbation maps, one row per contrast.
 
@@ -54,13 +56,18 @@ def plot_band_maps(
     %(ch_names)s
     %(figure_subjects)s
     %(figure_title)s
+    symmetric : {"row", "all"}
+        ``"row"``: each contrast (a network, or trained minus a control) on
+        its own symmetric colour scale, so a network with far smaller values
+        is not drawn blank; ``"all"``: one scale for all, to compare sizes.
 
     Returns
     -------
     fig : matplotlib.figure.Figure
-        Rows = contrasts, columns = classes; one symmetric colour scale per row;
-        significant channels marked; split-half reliability under each map (and,
-        for perturbation, the reliability over iterations).
+        Rows = contrasts, columns = classes, each row with its colourbar (or
+        one for all); significant channels marked; split-half reliability
+        under each map (and, for perturbation, the reliability over
+        iterations); under the grid the test and the colour scales.
     """
     return class_grid(
         select(statistics, {"band": band["name"]}),
@@ -72,34 +79,48 @@ def plot_band_maps(
         title=title,
         cbar_label=f"{VALUE_LABELS[analysis]}, {band['low']:g}–{band['high']:g} Hz",
         row_label="network",
+        symmetric=symmetric,
     )
 
 
 @fill_doc
-def plot_spectrum(results: Sequence[xr.Dataset], analysis: str, title: str = "") -> Figure:
-    """Channel × frequency heat maps of the pooled maps, per network and class.
+def plot_spectrum(
+    results: Sequence[xr.Dataset],
+    analysis: str,
+    title: str = "",
+    *,
+    symmetric: Literal["row", "all"] = "row",
+) -> Figure:
+    """Channel × frequency heat maps of the pooled maps, one row per network, one column per class.
 
     Parameters
     ----------
     results : sequence of xarray.Dataset
         Gradient or perturbation maps (``pooled``: channel, frequency, class) of
-        each network, e.g. trained then untrained.
+        each network, e.g. trained then untrained, with the same channels,
+        frequencies and classes.
     analysis : {"gradient", "perturbation"}
         Which analysis (for the colour-bar label).
     %(figure_title)s
+    symmetric : {"row", "all"}
+        ``"row"``: each network on its own symmetric colour scale, so a
+        network with far smaller values (a trained one's gradients) is not
+        drawn blank; ``"all"``: one scale for all, to compare sizes.
 
     Returns
     -------
     fig : matplotlib.figure.Figure
-        One column per (network, class), shared symmetric colour scale.
+        Panels ``"{network}: {class}"`` with a colourbar per row (or one for
+        all), and under them a sentence on the colour scales.
     """
-    pooled = [r["pooled"].transpose("class", "channel", "frequency") for r in results]
-    columns = [f"{r.attrs['network']}: {c}" for r in results for c in r["class"].values]
+    first = results[0]
     return plot_channel_frequency(
-        np.concatenate([p.values for p in pooled]),
-        [str(c) for c in results[0]["channel"].values],
-        results[0]["frequency"].values,
-        columns,
+        np.stack([r["pooled"].transpose("class", "channel", "frequency").values for r in results]),
+        [r.attrs["network"] for r in results],
+        [str(c) for c in first["class"].values],
+        [str(c) for c in first["channel"].values],
+        first["frequency"].values,
         title=title,
         cbar_label=VALUE_LABELS[analysis],
+        symmetric=symmetric,
     )

@@ -5,11 +5,17 @@ Scalp maps use MNE's :func:`mne.viz.plot_topomap` on 2D sensor positions from
 drawn head circle, Cz in its centre. The geometry depends only on the standard
 montage, so every map of a figure shares it whichever channels are missing
 (NaN) in a map.
+
+A map is extrapolated to the head circle only where its channels cover the
+head: where the convex hull of the channels it is drawn from covers at least
+:data:`HEAD_COVERAGE` of the head disc (a 10-20 montage or the 64 EEGBCI
+channels); a partial montage (e.g. the 21 FC/C/CP channels, a hull of 0.29 of
+the disc) is drawn only near its sensors (MNE's ``extrapolate="local"``) inside
+the head outline, its sensors marked.
 """
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Sequence
 from typing import Literal
 
@@ -17,11 +23,27 @@ import matplotlib.pyplot as plt
 import mne
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.cm import ScalarMappable
 from matplotlib.colors import Colormap, Normalize
 from matplotlib.figure import Figure
+from matplotlib.path import Path
+from scipy.spatial import ConvexHull, QhullError
 
 from eegvis.data.montage import standard_montage
+from eegvis.viz._layout import (
+    FOOTER_CHAR_INCH,
+    FOOTER_LINE_INCH,
+    TITLE_CHAR_INCH,
+    n_lines,
+    title_height,
+    wrap,
+)
+from eegvis.viz._scales import (
+    check_symmetric,
+    draw_scales,
+    scale_blocks,
+    scale_statement,
+)
+from eegvis.viz._scales import symmetric_limit as symmetric_limit  # public here too
 
 #: Electrodes on the rim of the drawn head (nasion-inion and ear-ear lines).
 HORIZON_CHANNELS: tuple[str, ...] = ("Fpz", "T8", "Oz", "T7")
@@ -34,14 +56,14 @@ CBAR_INCH = 1.0
 MISSING_COLOUR = "0.55"
 #: Fewest finite channels a scalp map is interpolated from.
 MIN_CHANNELS = 4
-#: Approximate width in inches of one character of the figure title.
-TITLE_CHAR_INCH = 0.1
-#: Approximate width in inches of one character of a colourbar label.
-LABEL_CHAR_INCH = 0.06
-#: Approximate width in inches of one character of a figure footer.
-FOOTER_CHAR_INCH = 0.075
-#: Height in inches of one footer line.
-FOOTER_LINE_INCH = 0.2
+#: Least fraction of the head disc inside the convex hull of a map's channels
+#: for the map to be extrapolated to the head circle (10-20 montage: 0.97;
+#: 64 EEGBCI channels: 0.99; 44 High-Gamma sensorimotor channels: 0.38).
+HEAD_COVERAGE = 0.8
+#: Height in inches of one channel row of a channel × frequency map.
+CHANNEL_INCH = 0.11
+#: Extrapolations of :func:`plot_map_grid`.
+EXTRAPOLATIONS = ("auto", "head", "local")
 #: How marked (e.g. significant) channels are drawn.
 MASK_STYLE = dict(marker="o", markerfacecolor="k", markeredgecolor="w", linewidth=0, markersize=4)
 
@@ -112,24 +134,6 @@ def scalp_positions(info: mne.Info) -> tuple[np.ndarray, np.ndarray]:
     return pos, np.array([0.0, 0.0, 0.0, radius])
 
 
-def symmetric_limit(values: np.ndarray) -> float:
-    """Return max |value| ignoring NaN, or 1.0 where that is NaN or zero.
-
-    Parameters
-    ----------
-    values : numpy.ndarray, any shape
-        Values sharing one colour scale.
-
-    Returns
-    -------
-    limit : float
-        ``v`` for the colour limits ``(-v, v)``.
-    """
-    finite = np.abs(values[np.isfinite(values)])
-    limit = float(finite.max()) if finite.size else 0.0
-    return limit if limit > 0 else 1.0
-
-
 def plot_map_grid(
     values: np.ndarray,
     row_names: Sequence[str],
@@ -147,6 +151,7 @@ def plot_map_grid(
     mask: np.ndarray | None = None,
     notes: np.ndarray | None = None,
     footer: str = "",
+    extrapolate: Literal["auto", "head", "local"] = "auto",
 ) -> Figure:
     """Plot a grid of scalp maps with symmetric colour scales.
 
@@ -190,7 +195,13 @@ def plot_map_grid(
     notes : numpy.ndarray of str, shape (n_rows, n_columns), optional
         A short line under each map, e.g. its split-half reliability.
     footer : str
-        Text under the grid, e.g. the statistics caption (wrapped to the width).
+        Text under the grid, e.g. the statistics caption (wrapped to the width);
+        a sentence on the colour scales follows it.
+    extrapolate : {"auto", "head", "local"}
+        How far each map is painted (MNE's ``extrapolate``): ``"head"`` to
+        the head circle, ``"local"`` only a little beyond the convex hull of
+        its sensors; ``"auto"``: ``"head"`` where that hull covers at least
+        :data:`HEAD_COVERAGE` of the head disc, else ``"local"``.
 
     Returns
     -------
@@ -200,29 +211,35 @@ def plot_map_grid(
     Raises
     ------
     ValueError
-        If the shape of ``values`` does not match the names, ``symmetric`` is
-        unknown, or ``separate_last_column`` is set with fewer than two columns.
+        If the shape of ``values`` does not match the names, ``symmetric`` or
+        ``extrapolate`` is unknown, or ``separate_last_column`` is set with
+        fewer than two columns.
     """
     values, info, mask = _check_grid(
-        values, row_names, column_names, ch_names, symmetric, separate_last_column, mask, notes
+        values, (row_names, column_names), ch_names, symmetric, separate_last_column, mask, notes
     )
+    if extrapolate not in EXTRAPOLATIONS:
+        raise ValueError(f"extrapolate must be one of {EXTRAPOLATIONS}, not {extrapolate!r}")
     pos, sphere = scalp_positions(info)
     last_label = cbar_label if last_column_cbar_label is None else last_column_cbar_label
-    blocks = _scale_blocks(values.shape[0], symmetric, separate_last_column, cbar_label, last_label)
+    blocks = scale_blocks(values.shape[0], symmetric, separate_last_column, cbar_label, last_label)
+    footer = "\n".join(filter(None, [footer, scale_statement(symmetric, separate_last_column)]))
     n_scale_columns = 2 if separate_last_column else 1
     fig, axes, title, footer = _grid_figure(*values.shape[:2], n_scale_columns, title, footer)
     colormap = plt.get_cmap(cmap)
-    for rows, columns, label in blocks:
-        block = (axes[rows, columns], values[rows, columns], mask[rows, columns])
-        _draw_scale(fig, *block, label, pos, sphere, colormap, contours)
+
+    def draw_panel(ax: Axes, row: int, column: int, limit: float) -> None:
+        cell = (values[row, column], mask[row, column])
+        _draw_map(ax, *cell, pos, sphere, limit, colormap, contours, extrapolate)
+
+    draw_scales(fig, axes, values, blocks, colormap, draw_panel, CELL_INCH)
     _label_grid(fig, axes, row_names, column_names, notes, row_label, title, footer)
     return fig
 
 
 def _check_grid(
     values: np.ndarray,
-    row_names: Sequence[str],
-    column_names: Sequence[str],
+    names: tuple[Sequence[str], Sequence[str]],
     ch_names: Sequence[str] | mne.Info,
     symmetric: str,
     separate_last_column: bool,
@@ -231,17 +248,16 @@ def _check_grid(
 ) -> tuple[np.ndarray, mne.Info, np.ndarray]:
     """Validate the arguments of :func:`plot_map_grid`; return values, channels and mask.
 
-    ``values`` comes back as a float array, ``ch_names`` as an ``mne.Info``
-    (:func:`eeg_info` for names) and ``mask`` as a boolean array of the shape
-    of ``values`` (all False for None).
+    ``names`` are the row and column names. ``values`` comes back as a float
+    array, ``ch_names`` as an ``mne.Info`` (:func:`eeg_info` for names) and
+    ``mask`` as a boolean array of the shape of ``values`` (all False for None).
     """
     values = np.asarray(values, dtype=float)
     info = ch_names if isinstance(ch_names, mne.Info) else eeg_info(ch_names)
-    shape = (len(row_names), len(column_names), len(info.ch_names))
+    shape = (*map(len, names), len(info.ch_names))
     if values.shape != shape:
         raise ValueError(f"values has shape {values.shape}; the names give {shape}")
-    if symmetric not in ("row", "all"):
-        raise ValueError(f"symmetric must be 'row' or 'all', not {symmetric!r}")
+    check_symmetric(symmetric)
     if separate_last_column and shape[1] < 2:
         raise ValueError("separate_last_column needs at least two columns")
     mask = np.zeros(shape, dtype=bool) if mask is None else np.asarray(mask, dtype=bool)
@@ -250,25 +266,6 @@ def _check_grid(
     if notes is not None and np.shape(notes) != shape[:2]:
         raise ValueError(f"notes has shape {np.shape(notes)}; expected {shape[:2]}")
     return values, info, mask
-
-
-def _scale_blocks(
-    n_rows: int, symmetric: str, separate_last_column: bool, label: str, last_label: str
-) -> list[tuple[slice, slice, str]]:
-    """Return the blocks of a map grid that share a colour scale, in drawing order.
-
-    Each block is ``(rows, columns, colourbar label)``: per column group (all
-    columns, or all but the last and the last), the whole group
-    (``symmetric="all"``) or each row of it.
-    """
-    column_groups = [(slice(None), label)]
-    if separate_last_column:
-        column_groups = [(slice(0, -1), label), (slice(-1, None), last_label)]
-    if symmetric == "all":
-        row_groups = [slice(None)]
-    else:
-        row_groups = [slice(row, row + 1) for row in range(n_rows)]
-    return [(rows, columns, label) for columns, label in column_groups for rows in row_groups]
 
 
 def _grid_figure(
@@ -280,54 +277,19 @@ def _grid_figure(
     footer; the title and the footer come back wrapped to its width.
     """
     width = CELL_INCH * n_columns + CBAR_INCH * n_scales + 0.6
-    title = _wrap(title, width, TITLE_CHAR_INCH)
-    footer = _wrap(footer, width, FOOTER_CHAR_INCH)
+    title = wrap(title, width, TITLE_CHAR_INCH)
+    footer = wrap(footer, width, FOOTER_CHAR_INCH)
     fig, axes = plt.subplots(
         n_rows,
         n_columns,
         figsize=(
             width,
-            CELL_INCH * n_rows + 0.4 + _title_height(title) + FOOTER_LINE_INCH * _n_lines(footer),
+            CELL_INCH * n_rows + 0.4 + title_height(title) + FOOTER_LINE_INCH * n_lines(footer),
         ),
         layout="constrained",
         squeeze=False,
     )
     return fig, axes, title, footer
-
-
-def _draw_scale(
-    fig: Figure,
-    axes: np.ndarray,
-    values: np.ndarray,
-    mask: np.ndarray,
-    label: str,
-    pos: np.ndarray,
-    sphere: np.ndarray,
-    cmap: Colormap,
-    contours: int,
-) -> None:
-    """Draw the maps that share one colour scale, and their colourbar labelled ``label``.
-
-    ``axes`` (rows, columns), ``values`` and ``mask`` (rows, columns,
-    n_channels) are the block of the grid that shares the scale ``(-v, v)``,
-    ``v`` its largest |value|; the rest as for :func:`_draw_map`.
-    """
-    n_channels = values.shape[-1]
-    limit = symmetric_limit(values)
-    for ax, cell, marked in zip(
-        axes.ravel(),
-        values.reshape(-1, n_channels),
-        mask.reshape(-1, n_channels),
-        strict=True,
-    ):
-        _draw_map(ax, cell, pos, sphere, limit, cmap, contours, marked)
-    n_spanned = axes.shape[0]
-    fig.colorbar(
-        ScalarMappable(Normalize(-limit, limit), cmap),
-        ax=axes.ravel().tolist(),
-        shrink=0.8,
-        aspect=15 * n_spanned,
-    ).set_label(_wrap(label, 0.8 * CELL_INCH * n_spanned, LABEL_CHAR_INCH), fontsize="small")
 
 
 def _label_grid(
@@ -359,24 +321,28 @@ def _label_grid(
 def _draw_map(
     ax: Axes,
     data: np.ndarray,
+    marked: np.ndarray,
     pos: np.ndarray,
     sphere: np.ndarray,
     limit: float,
     cmap: Colormap,
     contours: int,
-    marked: np.ndarray,
+    extrapolate: str,
 ) -> None:
     """Draw one scalp map with colour limits ``(-limit, limit)`` into ``ax``.
 
     ``data`` and ``marked`` have shape (n_channels,), ``pos`` shape (n_channels, 2),
-    ``sphere`` shape (4,), as from :func:`scalp_positions`; ``contours`` as in
-    :func:`plot_map_grid`; ``marked`` channels get a dot.
+    ``sphere`` shape (4,), as from :func:`scalp_positions`; ``contours`` and
+    ``extrapolate`` as in :func:`plot_map_grid`; ``marked`` channels get a dot.
     """
     valid = np.isfinite(data)
     if valid.sum() < MIN_CHANNELS:
         ax.set(xticks=[], yticks=[], frame_on=False)
         ax.text(0.5, 0.5, "no data", transform=ax.transAxes, ha="center", va="center")
         return
+    if extrapolate == "auto":
+        covers = _head_coverage(pos[valid], sphere[3]) >= HEAD_COVERAGE
+        extrapolate = "head" if covers else "local"
     levels = limit * np.arange(1, contours + 1) / (contours + 1)
     mne.viz.plot_topomap(
         data[valid],
@@ -391,108 +357,122 @@ def _draw_map(
         sensors=True,
         mask=marked[valid],
         mask_params=MASK_STYLE,
+        extrapolate=extrapolate,
     )
     if not valid.all():
         ax.plot(*pos[~valid].T, "x", color=MISSING_COLOUR, markersize=3, markeredgewidth=0.8)
 
 
+def _head_coverage(pos: np.ndarray, radius: float) -> float:
+    """Return the fraction of the head disc inside the convex hull of ``pos``.
+
+    ``pos`` has shape (n_channels, 2), ``radius`` is the head radius, both as
+    from :func:`scalp_positions`; the disc is sampled on a 101 × 101 grid.
+    Collinear channels enclose no area (0.0).
+    """
+    grid = np.linspace(-radius, radius, 101)
+    x, y = np.meshgrid(grid, grid)
+    inside = np.hypot(x, y) <= radius
+    try:
+        hull = ConvexHull(pos)
+    except QhullError:
+        return 0.0
+    return float(
+        Path(pos[hull.vertices]).contains_points(np.column_stack([x[inside], y[inside]])).mean()
+    )
+
+
 def plot_channel_frequency(
     values: np.ndarray,
+    row_names: Sequence[str],
+    column_names: Sequence[str],
     ch_names: Sequence[str],
     freqs: np.ndarray,
-    column_names: Sequence[str],
     *,
     title: str = "",
     cbar_label: str = "",
+    symmetric: Literal["row", "all"] = "row",
     cmap: str = "RdBu_r",
 ) -> Figure:
-    """Plot channel × frequency heat maps side by side on one symmetric scale.
+    """Plot a grid of channel × frequency heat maps with symmetric colour scales.
 
     Parameters
     ----------
-    values : numpy.ndarray, shape (n_columns, n_channels, n_freqs)
-        One value per channel and frequency for each column (e.g. class);
-        NaN is drawn grey.
+    values : numpy.ndarray, shape (n_rows, n_columns, n_channels, n_freqs)
+        One value per channel and frequency for each row (e.g. network) and
+        column (e.g. class); NaN is drawn grey.
+    row_names, column_names : sequence of str, length n_rows, n_columns
+        Each heat map is titled ``"{row name}: {column name}"``.
     ch_names : sequence of str, length n_channels
         Channel names, top to bottom.
     freqs : numpy.ndarray, shape (n_freqs,)
         Evenly spaced, increasing bin centres in Hz.
-    column_names : sequence of str, length n_columns
-        Title above each heat map.
     title : str
         Figure title; may hold several lines.
     cbar_label : str
-        Label of the colourbar.
+        Label of the colourbars.
+    symmetric : {"row", "all"}
+        As for :func:`plot_map_grid`: each row on its own scale ``(-v, v)``,
+        ``v`` the row's largest |value|, with its own colourbar, or one scale
+        for the whole grid.
     cmap : str
         Diverging matplotlib colormap.
 
     Returns
     -------
     fig : matplotlib.figure.Figure
-        ``n_columns`` heat-map axes (channels share the y axis) and one
-        colourbar with limits ``(-v, v)``, ``v`` the largest |value|.
+        ``n_rows × n_columns`` heat-map axes (sharing both axes) and the
+        colourbars; under them a sentence on the colour scales.
 
     Raises
     ------
     ValueError
-        If the shape of ``values`` does not match, or ``freqs`` has fewer than
-        two values or is not evenly spaced and increasing.
+        If the shape of ``values`` does not match, ``symmetric`` is unknown,
+        or ``freqs`` has fewer than two values or is not evenly spaced and
+        increasing.
     """
     values = np.asarray(values, dtype=float)
     freqs = np.asarray(freqs, dtype=float)
-    shape = (len(column_names), len(ch_names), len(freqs))
+    shape = (len(row_names), len(column_names), len(ch_names), len(freqs))
     if values.shape != shape:
         raise ValueError(f"values has shape {values.shape}; the names and freqs give {shape}")
+    check_symmetric(symmetric)
     steps = np.diff(freqs)
     if freqs.size < 2 or steps[0] <= 0 or not np.allclose(steps, steps[0]):
         raise ValueError("freqs must hold at least two evenly spaced, increasing values")
-    n_columns, n_channels, _ = shape
+    n_rows, n_columns, n_channels, _ = shape
     width = 2.2 * n_columns + CBAR_INCH + 0.8
-    title = _wrap(title, width, TITLE_CHAR_INCH)
+    panel_inch = CHANNEL_INCH * n_channels + 0.6
+    title = wrap(title, width, TITLE_CHAR_INCH)
+    footer = wrap(scale_statement(symmetric), width, FOOTER_CHAR_INCH)
+    height = panel_inch * n_rows + 0.4 + title_height(title) + FOOTER_LINE_INCH * n_lines(footer)
     fig, axes = plt.subplots(
-        1,
+        n_rows,
         n_columns,
+        sharex=True,
         sharey=True,
-        figsize=(width, 0.11 * n_channels + 1.0 + _title_height(title)),
+        figsize=(width, height),
         layout="constrained",
         squeeze=False,
     )
-    limit = symmetric_limit(values)
     colormap = plt.get_cmap(cmap).with_extremes(bad=MISSING_COLOUR)
     half = steps[0] / 2
-    for ax, data, name in zip(axes[0], values, column_names, strict=True):
-        image = ax.imshow(
-            data,
-            cmap=colormap,
-            norm=Normalize(-limit, limit),
-            aspect="auto",
-            interpolation="nearest",
-            extent=(freqs[0] - half, freqs[-1] + half, n_channels - 0.5, -0.5),
-        )
-        ax.set_title(name, fontsize="medium")
+    extent = (freqs[0] - half, freqs[-1] + half, n_channels - 0.5, -0.5)
+
+    def draw_panel(ax: Axes, row: int, column: int, limit: float) -> None:
+        norm = Normalize(-limit, limit)
+        data = values[row, column]
+        ax.imshow(data, colormap, norm, aspect="auto", interpolation="nearest", extent=extent)
+        ax.set_title(f"{row_names[row]}: {column_names[column]}", fontsize="medium")
+
+    blocks = scale_blocks(n_rows, symmetric, False, cbar_label, cbar_label)
+    draw_scales(fig, axes, values, blocks, colormap, draw_panel, panel_inch)
+    for ax in axes[-1]:
         ax.set_xlabel("frequency (Hz)")
-    first = axes[0, 0]
-    first.set_yticks(np.arange(n_channels), list(ch_names), fontsize=5)
-    first.set_ylabel("channel")
-    fig.colorbar(image, ax=axes[0].tolist(), shrink=0.6).set_label(
-        _wrap(cbar_label, 0.6 * 0.11 * n_channels, LABEL_CHAR_INCH), fontsize="small"
-    )
+    for ax in axes[:, 0]:
+        ax.set_yticks(np.arange(n_channels), list(ch_names), fontsize=5)
+        ax.set_ylabel("channel")
     if title:
         fig.suptitle(title)
+    fig.supxlabel(footer, fontsize="small", ha="left", x=0.01)
     return fig
-
-
-def _title_height(title: str) -> float:
-    """Return the height in inches taken by the lines of the figure title."""
-    return 0.25 * _n_lines(title)
-
-
-def _n_lines(text: str) -> int:
-    """Return the number of lines of ``text`` (0 for an empty string)."""
-    return len(text.splitlines())
-
-
-def _wrap(text: str, length_inch: float, char_inch: float) -> str:
-    """Wrap each line of ``text`` to ``length_inch`` at ``char_inch`` per character."""
-    width = max(12, int(length_inch / char_inch))
-    return "\n".join(textwrap.fill(line, width) for line in text.splitlines())

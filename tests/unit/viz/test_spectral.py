@@ -75,6 +75,7 @@ def test_band_maps_are_one_row_per_contrast_and_column_per_class(recorded):
     np.testing.assert_array_equal(call["mask"], mask)
     assert call["rows"] == CONTRASTS and call["columns"] == CLASSES
     assert call["rest"] == (CHANNELS,) and call["row_label"] == "network"
+    assert call["symmetric"] == "row"  # each network and contrast on its own scale
     assert call["cbar_label"] == f"{VALUE_LABELS['perturbation']}, 8–12 Hz"
     assert call["notes"].tolist() == [
         ["split-half r = 0.95\niterations r = 0.99", "split-half r = 0.95"],
@@ -85,9 +86,10 @@ def test_band_maps_are_one_row_per_contrast_and_column_per_class(recorded):
     assert "cluster-based" in call["footer"]
 
 
-def pooled_maps(network: str, seed: int) -> xr.Dataset:
+def pooled_maps(network: str, seed: int, scale: float = 1.0) -> xr.Dataset:
     freqs = np.arange(1.0, 21.0)
-    pooled = np.random.default_rng(seed).normal(size=(len(CLASSES), len(freqs), len(CHANNELS)))
+    shape = (len(CLASSES), len(freqs), len(CHANNELS))
+    pooled = scale * np.random.default_rng(seed).normal(size=shape)
     return xr.Dataset(
         {"pooled": (("class", "frequency", "channel"), pooled)},
         {"class": CLASSES, "frequency": freqs, "channel": CHANNELS},
@@ -99,17 +101,14 @@ def test_spectrum_is_every_networks_pooled_map_per_class(recorded):
     results = [pooled_maps("trained", 1), pooled_maps("untrained", 2)]
     plot_spectrum(results, "gradient", title="spectra")
     (call,) = recorded
-    expected = np.concatenate(
-        [r["pooled"].transpose("class", "channel", "frequency").values for r in results]
-    )
+    expected = [r["pooled"].transpose("class", "channel", "frequency").values for r in results]
     np.testing.assert_array_equal(call["values"], expected)
-    assert call["values"].shape == (4, len(CHANNELS), 20)
-    assert call["rows"] == CHANNELS  # the channel axis
-    np.testing.assert_array_equal(call["columns"], np.arange(1.0, 21.0))  # frequencies
-    assert call["rest"] == (
-        ["trained: left", "trained: right", "untrained: left", "untrained: right"],
-    )
+    assert call["values"].shape == (2, 2, len(CHANNELS), 20)
+    assert call["rows"] == ["trained", "untrained"] and call["columns"] == CLASSES
+    assert call["rest"][0] == CHANNELS
+    np.testing.assert_array_equal(call["rest"][1], np.arange(1.0, 21.0))  # frequencies
     assert call["title"] == "spectra" and call["cbar_label"] == VALUE_LABELS["gradient"]
+    assert call["symmetric"] == "row"
 
 
 def test_the_figures_draw(tmp_path):
@@ -122,4 +121,27 @@ def test_the_figures_draw(tmp_path):
     plt.close(figure)
     figure = plot_spectrum([pooled_maps("trained", 1)], "perturbation")
     assert [ax.get_title() for ax in figure.axes[:2]] == ["trained: left", "trained: right"]
+    plt.close(figure)
+
+
+def test_each_network_and_contrast_has_its_own_scale_and_the_figure_says_so():
+    """A trained network ten times smaller than its control is drawn on its own scale."""
+    table = statistics()
+    table.loc[table["contrast"] == "untrained", "mean"] *= 10
+    figure = plot_band_maps(table, reliability(), "gradient", MU, CONTRASTS, CHANNELS)
+    shown = table[table["band"] == "mu"]
+    for row, contrast in enumerate(CONTRASTS):
+        limit = shown.loc[shown["contrast"] == contrast, "mean"].abs().max()
+        for ax in figure.axes[2 * row : 2 * row + 2]:
+            assert ax.images[0].get_clim() == pytest.approx((-limit, limit))
+    assert "each row scaled to its own maximum |value|" in " ".join(figure.get_supxlabel().split())
+    plt.close(figure)
+    untrained = pooled_maps("untrained", 2)
+    figure = plot_spectrum([pooled_maps("trained", 2, 0.1), untrained], "gradient")
+    trained, untrained_left = (figure.axes[row].images[0] for row in (0, 2))
+    limit = np.abs(untrained["pooled"].values).max()
+    assert trained.get_clim() == pytest.approx((-limit / 10, limit / 10))
+    assert untrained_left.get_clim() == pytest.approx((-limit, limit))
+    assert np.ptp(trained.norm(trained.get_array())) > 0.75  # colours span its scale
+    assert "each row scaled to its own maximum |value|" in " ".join(figure.get_supxlabel().split())
     plt.close(figure)

@@ -24,6 +24,7 @@ include: "workflow/rules/envelopes.smk"
 include: "workflow/rules/gradient.smk"
 include: "workflow/rules/perturbation.smk"
 include: "workflow/rules/statistics.smk"
+include: "workflow/rules/diagnostics.smk"
 include: "workflow/rules/provenance.smk"
 
 # Artifact-control variants of this analysis, when the config has some.

@@ -142,12 +142,15 @@ MAP_BANDS["attribution"] = MAP_BANDS["gradient"]
 RESULT_FOLDER = {"attribution": "gradient"}
 # Analyses with their own result files per network (channel x frequency x class).
 SPECTRAL = ["gradient", "perturbation"]
+# Maps the artifact-reliance report divides among scalp regions and frequencies.
+RELIANCE_ANALYSES = ["gradient", "attribution"]
 
 
 wildcard_constraints:
     subject=r"\d{3}",
     model="|".join(MODELS),
     analysis="|".join(ANALYSES),
+    reliance_analysis="|".join(RELIANCE_ANALYSES),
     band="|".join(sorted({name for bands in MAP_BANDS.values() for name in bands})),
 
 
@@ -223,6 +226,11 @@ def final_outputs():
             ext=["png", "pdf"],
         ),
         f"{RESULTS}/reliability.csv",
+        f"{RESULTS}/diagnostics/artifact_reliance.csv",
+        *expand(
+            f"{RESULTS}/figures/artifact_reliance_{{analysis}}.png",
+            analysis=RELIANCE_ANALYSES,
+        ),
     ]
     # Phase perturbations are shared by all channels: no scalp maps.
     mapped = [

@@ -14,7 +14,9 @@ import torch
 import yaml
 from conftest import REPO, run_snakemake, write_config
 
+from eegvis.data.artifacts import Artifacts
 from eegvis.data.eegbci import dataset_root
+from eegvis.data.synthetic import write_subject
 from eegvis.maps import read_maps
 from eegvis.models import SEED_000_OPTIONS, Deep4Net
 from eegvis.models.io import load_model
@@ -193,6 +195,7 @@ def test_bids_recordings_through_snakemake_give_the_native_epochs(
 def test_synthetic_dataset_through_snakemake(workflow_dir):
     config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
     config.update(name="tiny", subjects={"train": [1], "valid": [2]}, runs=[4])
+    config["dataset"]["artifacts"] = {"saccade_uv": 30.0, "blink_uv": 80.0}
     path = write_config(workflow_dir, config)
 
     results = workflow_dir / "results" / "tiny"
@@ -205,6 +208,11 @@ def test_synthetic_dataset_through_snakemake(workflow_dir):
     ]
     planted = json.loads((results / "raw" / "planted_effect.json").read_text())
     assert planted["bands"]["mu"] == [8.0, 13.0]
+    artifacts = Artifacts(saccade_uv=30.0, blink_uv=80.0)
+    assert planted["artifacts"] == artifacts.describe()
+    assert list(planted["masks"]) == ["left_hand", "right_hand", "saccade", "blinks"]
+    (reference,) = write_subject(1, [4], workflow_dir / "reference", 20170629, artifacts=artifacts)
+    assert (results / "raw" / "S001" / "S001R04.edf").read_bytes() == reference.read_bytes()
     summary = pd.read_csv(results / "epochs" / "summary.csv")
     assert (summary["n_left_hand"] + summary["n_right_hand"]).tolist() == [15, 15]
     assert not any(results.rglob(".partial-*"))

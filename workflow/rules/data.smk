@@ -30,6 +30,7 @@ rule describe_planted_effect:
         "../../envs/eegvis.yaml"
     params:
         planted=config["dataset"]["planted_effect"],
+        artifacts=config["dataset"].get("artifacts", {}),
     script:
         "../../scripts/describe_planted_effect.py"
 

@@ -26,7 +26,10 @@ def fetch_recordings(
       that Snakemake never deletes real recordings when it reruns the job.
     - ``moabb``: fetch the subject through MOABB and save it to ``output`` (FIF).
     - ``bids``: read the subject from the BIDS dataset and save it to ``output`` (FIF).
-    - ``synthetic``: generate the runs into ``synthetic_root`` (EDF files).
+    - ``synthetic``: generate the runs into ``synthetic_root`` (EDF files), with
+      the planted effect (``dataset.planted_effect``) and the artifacts
+      (``dataset.artifacts``, keyword arguments of
+      :class:`~eegvis.data.artifacts.Artifacts`).
 
     Parameters
     ----------
@@ -80,11 +83,17 @@ def fetch_recordings(
             )
         ]
     if source == "synthetic":
+        from eegvis.data.artifacts import Artifacts
         from eegvis.data.synthetic import write_subject
 
         if synthetic_root is None:
             raise ValueError("synthetic recordings need synthetic_root, the folder to write to")
         return write_subject(
-            subject, runs, synthetic_root, dataset["seed"], planted=dataset["planted_effect"]
+            subject,
+            runs,
+            synthetic_root,
+            dataset["seed"],
+            planted=dataset["planted_effect"],
+            artifacts=Artifacts(**dataset.get("artifacts", {})),
         )
     raise ValueError(f"dataset.source must be one of {SOURCES}, got {source!r}")

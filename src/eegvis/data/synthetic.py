@@ -58,11 +58,58 @@ smaller than at the source: in windows 0.5-4 s after onset, the 8-13 Hz power
 of the attenuating class is about 0.37 times that of the other class (natural
 log difference about -1.0), the 18-26 Hz power about 0.56 times (about -0.6).
 
+Artifacts (see :class:`~eegvis.data.artifacts.Artifacts`; off by default)
+-------------------------------------------------------------------------
+Each artifact is off while its amplitude is 0. Its topography is a sum of
+Gaussian spreads (sigma 2.5 cm) around named sites, scaled to 1 at the largest
+channel; its amplitude is in uV at that channel.
+
+- Saccades (class-related): in each imagery trial, with probability
+  ``saccade_probability`` (default 1), the eyes move to the target, on the left
+  for the left fist ``T1`` and on the right for ``T2``, ``saccade_latency`` +-
+  ``saccade_jitter`` s after the cue (uniform, default 0.3 +- 0.05 s), and back
+  to the centre with a new delay drawn the same way after the trial's end
+  (onset + 4.1 s). The eye position (+1 left, -1 right, 0 centre) changes by a
+  sine-squared step of ``saccade_rise`` s (0.04 s) and multiplies the
+  horizontal EOG topography: the spread around F7, AF7, FT7 and T9 minus that
+  around F8, AF8, FT8 and T10, largest magnitude 1: F7 1.0, FT7 0.86, AF7 0.78,
+  T9 0.60, F5 0.52, Fp1 0.28, C5 0.09, C3 0.003, Cz 0, the right-hand mirror
+  sites negative (F8 -1.0). Looking left makes the left sites positive (the
+  cornea is positive). ``saccade_uv`` is the step at F7/F8; over a run more
+  than 99% of the steps' power lies below 4 Hz. From 0.4 s after the cue to the
+  end of the trial the step is a constant offset of opposite sign for the two
+  classes: the class is in its sign, not in its power.
+- Spike potential: at the onset of every saccade, the derivative of a Gaussian
+  (s.d. 1/160 s) with peaks +-``spike_uv`` at F7/F8, positive first at the
+  sites the eyes move towards; 79% of its power lies in 12-42 Hz, where it is
+  at least half its peak.
+- Blinks (class-blind): at Poisson times, ``blink_rate`` per minute (15), each a
+  sine-squared bump of ``blink_duration`` s (0.35 s; 99% of its power below
+  4 Hz) on the spread around Fp1, Fpz and Fp2: Fpz 1, Fp1 and Fp2 0.79, AF3
+  0.39, AF4 0.36, AFz and AF7 0.28; ``blink_uv`` at Fpz.
+- Temporal muscle (class-blind unless ``muscle_class_related``): Gaussian noise
+  in 20-80 Hz (1 Hz sine-squared tapers), independent on each side, in bursts
+  with 0.05 s sine-squared ramps at Poisson times, ``muscle_rate`` per minute
+  (6), on a random side, lasting ``muscle_duration`` s (uniform in 0.2-1 s).
+  The left side is the spread around FT7, T7 and T9 (T7 1, FT7 0.92, T9 0.82,
+  TP7 0.37, C3 0.01), the right its mirror; ``muscle_uv`` is the noise s.d. at
+  T7/T8 within a burst. ``muscle_class_related`` adds a burst throughout every
+  imagery trial on the side of the cued hand (left fist: left).
+
+The ground truth of an artifact (:meth:`~eegvis.data.artifacts.Artifacts.describe`,
+:func:`~eegvis.data.artifacts.planted_masks`) is the channels where its weight is
+at least 1/2 (both sides for saccades and muscle), in one band: 0-4 Hz for
+saccade steps and blinks, 12-42 Hz for the spike potential, 20-80 Hz for muscle.
+
 Randomness
 ----------
 Each run draws from ``numpy.random.default_rng(SeedSequence([seed, subject,
 run]))``, so every (seed, subject, run) is deterministic and independent of
-the others, and written files are byte-identical for identical arguments.
+the others, and written files are byte-identical for identical arguments. The
+artifacts draw from ``SeedSequence([seed, subject, run, 1])`` (spawned into
+saccades, blinks and muscle), so the brain signals are the same with and
+without them, and files with every artifact amplitude 0 are byte-identical to
+files written without artifacts.
 """
 
 from __future__ import annotations
@@ -74,6 +121,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
+from typing import TYPE_CHECKING
 
 import mne
 import numpy as np
@@ -89,6 +137,9 @@ from eegvis.data.eegbci import (
 )
 from eegvis.data.montage import standard_montage
 from eegvis.utils.io import atomic_output
+
+if TYPE_CHECKING:
+    from eegvis.data.artifacts import Artifacts
 
 #: Measurement date of every synthetic run (that of the real recordings).
 MEAS_DATE = dt.datetime(2009, 8, 12, 16, 15, tzinfo=dt.timezone.utc)
@@ -218,19 +269,23 @@ def _noise(rng: np.random.Generator, spectrum: np.ndarray, n_times: int) -> np.n
     return signals / signals.std(axis=-1, keepdims=True)
 
 
+def _sine_squared_step(x: np.ndarray) -> np.ndarray:
+    """Return ``sin(pi / 2 * x) ** 2`` with ``x`` clipped to [0, 1]: 0 before 0, 1 after 1."""
+    return np.sin(np.pi / 2 * np.clip(x, 0.0, 1.0)) ** 2
+
+
 def _band(freqs: np.ndarray, low: float, high: float) -> np.ndarray:
     """Return a band-pass amplitude spectrum, zero outside ``[low, high]``."""
-    inside = np.minimum(freqs - low, high - freqs) / _TAPER_HZ
-    return np.sin(np.pi / 2 * np.clip(inside, 0.0, 1.0)) ** 2
+    return _sine_squared_step(np.minimum(freqs - low, high - freqs) / _TAPER_HZ)
 
 
 def _imagery_gain(times: np.ndarray, onsets: np.ndarray, durations: np.ndarray) -> np.ndarray:
     """Return the gain of an attenuated source: 1 at rest, the factor in trials."""
     ramp = PLANTED_EFFECT.ramp
     after = times - onsets[:, np.newaxis]
-    rise = np.clip(after / ramp, 0.0, 1.0)
-    fall = np.clip((after - durations[:, np.newaxis]) / ramp, 0.0, 1.0)
-    depth = np.sin(np.pi / 2 * rise) ** 2 - np.sin(np.pi / 2 * fall) ** 2
+    depth = _sine_squared_step(after / ramp) - _sine_squared_step(
+        (after - durations[:, np.newaxis]) / ramp
+    )
     return 1.0 - (1.0 - PLANTED_EFFECT.amplitude_factor) * depth.sum(axis=0)
 
 
@@ -251,7 +306,13 @@ def _annotations(rng: np.random.Generator, end: float) -> mne.Annotations:
 
 
 def simulate_run(
-    subject: int, run: int, seed: int, *, duration: float = RUN_DURATION, planted: bool = True
+    subject: int,
+    run: int,
+    seed: int,
+    *,
+    duration: float = RUN_DURATION,
+    planted: bool = True,
+    artifacts: Artifacts | None = None,
 ) -> mne.io.RawArray:
     """Simulate one EEGBCI left/right fist imagery run with (or without) the planted effect.
 
@@ -273,6 +334,11 @@ def simulate_run(
         the recording has no class-dependent effect at all (a null dataset).
         Every random draw is the same as with the effect, so a null run
         differs from its planted twin only by the attenuation.
+    artifacts : Artifacts | None
+        Eye movements, blinks and muscle bursts added to the brain signals
+        (:class:`~eegvis.data.artifacts.Artifacts`); None (default) adds none.
+        They draw from a random stream of their own: the brain signals are the
+        same with or without them.
 
     Returns
     -------
@@ -331,6 +397,8 @@ def simulate_run(
         source = _MU_UV * rhythms[1 + 2 * i] + _BETA_UV * rhythms[2 + 2 * i]
         weights = _spread(positions[centre], PLANTED_EFFECT.spatial_sigma)
         data += np.outer(weights, gain * source)
+    if artifacts is not None:
+        data += artifacts.simulate(seed, subject, run, annotations, n_times)
 
     info = mne.create_info(list(EDF_CHANNELS), SFREQ, "eeg")
     raw = mne.io.RawArray(data * 1e-6, info, verbose=False)
@@ -347,6 +415,7 @@ def write_subject(
     seed: int,
     *,
     planted: bool = True,
+    artifacts: Artifacts | None = None,
 ) -> list[Path]:
     """Write the synthetic runs of one subject as EDF files in the EEGBCI layout.
 
@@ -363,6 +432,9 @@ def write_subject(
     planted : bool
         Plant the class-dependent effect (default) or write null data, see
         :func:`simulate_run`.
+    artifacts : Artifacts | None
+        Artifacts added to every run, see :func:`simulate_run`; None (default)
+        or all amplitudes 0 write the same bytes as without them.
 
     Returns
     -------
@@ -372,7 +444,7 @@ def write_subject(
     """
     paths = []
     for run in runs:
-        raw = simulate_run(subject, run, seed, planted=planted)
+        raw = simulate_run(subject, run, seed, planted=planted, artifacts=artifacts)
         path = Path(root) / run_filename(subject, run)
         with atomic_output(path) as tmp_path:
             mne.export.export_raw(

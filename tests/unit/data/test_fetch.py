@@ -9,6 +9,7 @@ import mne
 import pytest
 
 import eegvis.data.sources as sources
+from eegvis.data.artifacts import Artifacts
 from eegvis.data.eegbci import dataset_root, run_filename
 from eegvis.data.fetch import SOURCES, fetch_recordings
 from eegvis.data.synthetic import write_subject
@@ -28,6 +29,12 @@ def test_synthetic_source_writes_the_subjects_edf_files(tmp_path):
         2, SYNTHETIC | {"planted_effect": False}, [4], tmp_path / "x.json", tmp_path / "null"
     )
     assert null[0].read_bytes() != paths[1].read_bytes()
+    eyes = {"saccade_uv": 30.0, "muscle_duration": [0.2, 0.5]}
+    (with_eyes,) = fetch_recordings(
+        2, SYNTHETIC | {"artifacts": eyes}, [4], tmp_path / "x.json", tmp_path / "eyes"
+    )
+    (reference,) = write_subject(2, [4], tmp_path / "ref", 3, artifacts=Artifacts(**eyes))
+    assert with_eyes.read_bytes() == reference.read_bytes() != paths[1].read_bytes()
     assert not (tmp_path / "unused.json").exists()
     with pytest.raises(ValueError, match="synthetic recordings need synthetic_root"):
         fetch_recordings(2, SYNTHETIC, [4], tmp_path / "unused.json")

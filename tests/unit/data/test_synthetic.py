@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import numpy as np
 import pytest
 from scipy.signal import welch
 
+from eegvis.data.artifacts import Artifacts
 from eegvis.data.eegbci import CHANNELS, EDF_CHANNELS, run_filename
 from eegvis.data.montage import standard_montage
 from eegvis.data.synthetic import PLANTED_EFFECT, simulate_run, write_subject
@@ -71,6 +73,17 @@ def test_same_arguments_give_identical_bytes(tmp_path: Path, written: list[Path]
     assert [p.name for p in again] == [p.name for p in written]
     for first, second in zip(written, again, strict=True):
         assert first.read_bytes() == second.read_bytes()
+
+
+# SHA-256 of S001R04.edf (seed 20170629) as written before artifacts existed
+ARTIFACT_FREE_SHA256 = "54c777d1b7dc48179b6a2aea54ffc582dfba96d99067db83fbbd007bfc66a18f"
+
+
+def test_artifacts_off_keep_the_files_byte_identical(tmp_path: Path, written: list[Path]) -> None:
+    # the artifacts draw from their own stream: switched off, nothing changes
+    assert hashlib.sha256(written[0].read_bytes()).hexdigest() == ARTIFACT_FREE_SHA256
+    (off,) = write_subject(SUBJECT, [4], tmp_path, SEED, artifacts=Artifacts(blink_rate=30.0))
+    assert off.read_bytes() == written[0].read_bytes()
 
 
 def test_seed_subject_and_run_change_the_data(tmp_path: Path, written: list[Path]) -> None:

@@ -11,6 +11,7 @@ from conftest import REPO, run_snakemake, write_config
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
+from eegvis.data.artifacts import Artifacts
 from eegvis.pipeline.config import (
     ConfigError,
     check_bands,
@@ -45,6 +46,15 @@ def test_shipped_configs_are_valid(path):
     config = _validated(config)
     config["bands"] = resolve_bands(config["bands"], config["epochs"]["sfreq"])  # as the workflow
     check_config(config)
+
+
+def test_synthetic_artifacts_are_off_unless_configured(demo_config):
+    assert "artifacts" not in _validated(demo_config)["dataset"]  # the demo's params unchanged
+    demo_config["dataset"]["artifacts"] = {"saccade_uv": 30, "muscle_duration": [0.3, 0.5]}
+    settings = _validated(demo_config)["dataset"]["artifacts"]
+    # the schema's defaults are those of the generator
+    assert Artifacts(**settings) == Artifacts(saccade_uv=30, muscle_duration=(0.3, 0.5))
+    assert Artifacts(**settings).describe().keys() == {"saccade"}
 
 
 def test_statistics_need_two_subjects(demo_config):
@@ -189,6 +199,17 @@ BAD_CONFIGS = {
     "unknown test": (("statistics",), {"method": "ttest"}, "statistics.method"),
     "unknown control": (("controls",), ["untrained", "random"], "controls[1]"),
     "bad iterations": (("perturbation", "n_iterations"), "many", "perturbation.n_iterations"),
+    "negative artifact": (
+        ("dataset", "artifacts"),
+        {"saccade_uv": -10},
+        "dataset.artifacts.saccade_uv: -10 is less than the minimum of 0",
+    ),
+    "unknown artifact": (("dataset", "artifacts"), {"eog_uv": 10}, "'eog_uv' was unexpected"),
+    "saccade probability": (
+        ("dataset", "artifacts"),
+        {"saccade_probability": 1.5},
+        "dataset.artifacts.saccade_probability",
+    ),
 }
 
 

@@ -5,7 +5,9 @@ import lazy_loader
 __getattr__, __dir__, __all__ = lazy_loader.attach(
     __name__,
     submodules=[
+        "artifacts",
         "bandpassing",
+        "channels",
         "download",
         "eegbci",
         "epochs",
@@ -20,6 +22,7 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
         "trials",
     ],
     submod_attrs={
+        "artifacts": ["Artifacts", "planted_masks", "planted_regions"],
         "bandpassing": [
             "bandpass_trials",
             "bandpassed_subjects",
@@ -27,6 +30,7 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
             "subject_bandpasser",
             "trial_samples",
         ],
+        "channels": ["select_channels"],
         "download": [
             "ChecksumError",
             "DownloadError",

@@ -4,8 +4,9 @@ import lazy_loader
 
 __getattr__, __dir__, __all__ = lazy_loader.attach(
     __name__,
-    submodules=["config", "jobs", "logs", "provenance"],
+    submodules=["comparison", "config", "jobs", "logs", "provenance", "variants"],
     submod_attrs={
+        "comparison": ["compare_variants", "final_accuracy", "significant_channels"],
         "config": [
             "check_bands",
             "check_config",
@@ -24,6 +25,7 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
             "start_job",
         ],
         "logs": ["log_to_file"],
+        "variants": ["deep_merge", "variant_configs", "variant_name"],
         "provenance": [
             "collect_provenance",
             "git_commit",

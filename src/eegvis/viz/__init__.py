@@ -4,7 +4,17 @@ import lazy_loader
 
 __getattr__, __dir__, __all__ = lazy_loader.attach(
     __name__,
-    submodules=["captions", "envelopes", "labels", "spectral", "topomaps", "training"],
+    submodules=[
+        "captions",
+        "comparison",
+        "envelopes",
+        "ica",
+        "labels",
+        "reliance",
+        "spectral",
+        "topomaps",
+        "training",
+    ],
     submod_attrs={
         "captions": [
             "describe_reliability",
@@ -13,6 +23,7 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
             "select",
             "statistics_caption",
         ],
+        "comparison": ["plot_variant_comparison"],
         "envelopes": ["plot_envelope_activation", "plot_envelope_class"],
         "labels": ["band_title"],
         "spectral": ["plot_band_maps", "plot_spectrum"],

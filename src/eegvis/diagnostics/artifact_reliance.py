@@ -114,8 +114,7 @@ def reliance_table(
     """
     if not results:
         raise ValueError("results holds no network's maps")
-    unknown = sorted(set(analyses) - set(ANALYSES))
-    if unknown or not analyses:
+    if not analyses or not set(analyses) <= set(ANALYSES):
         raise ValueError(f"analyses must be a non-empty subset of {ANALYSES}, got {analyses!r}")
     ranges = _checked_ranges(frequency_ranges)
     frames = []

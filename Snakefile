@@ -27,6 +27,7 @@ include: "workflow/rules/statistics.smk"
 include: "workflow/rules/diagnostics.smk"
 include: "workflow/rules/provenance.smk"
 
+
 # Artifact-control variants of this analysis, when the config has some.
 if config["variants"]:
 

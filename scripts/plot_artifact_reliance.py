@@ -10,11 +10,7 @@ from eegvis.viz.reliance import plot_reliance
 log_to_file(snakemake.log[0])
 analysis = snakemake.wildcards.reliance_analysis
 table = pd.read_csv(snakemake.input[0])
-warnings = [
-    message
-    for message in reliance_warnings(table)
-    if f", {analysis}, " in message
-]
+warnings = [message for message in reliance_warnings(table) if f", {analysis}, " in message]
 figure = plot_reliance(
     table,
     analysis,

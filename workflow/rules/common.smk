@@ -40,9 +40,7 @@ RUNS = [0] if SOURCE in ONE_FILE_SOURCES else config["runs"]
 SUBJECTS = config["subjects"]["train"] + config["subjects"]["valid"]
 # Real recordings are shared between configs; synthetic ones depend on the seed.
 RAW_DIR = (
-    dataset_root(config["dataset"]["data_dir"]).as_posix()
-    if SOURCE == "eegbci"
-    else RECORDINGS_DIR
+    dataset_root(config["dataset"]["data_dir"]).as_posix() if SOURCE == "eegbci" else RECORDINGS_DIR
 )
 
 RAW_PATTERN = (

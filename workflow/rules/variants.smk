@@ -17,8 +17,7 @@ for VARIANT, VARIANT_CONFIG in VARIANT_CONFIGS.items():
     variant_ = f"{VARIANT}_"
 
     module:
-        name:
-            variant_module
+        name: variant_module
         snakefile:
             "../../Snakefile"
         config:

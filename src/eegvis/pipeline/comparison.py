@@ -14,12 +14,14 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from eegvis.diagnostics.artifact_reliance import class_contrasts
+
 #: Columns of the comparison table before the region and frequency shares.
 KEY_COLUMNS = ("variant", "network", "analysis", "accuracy", "n_channels", "n_subjects")
 
 
 def final_accuracy(history: pd.DataFrame) -> float:
-    """Validation accuracy after the last epoch of a training history.
+    """Return the validation accuracy after the last epoch of a training history.
 
     Parameters
     ----------
@@ -32,24 +34,6 @@ def final_accuracy(history: pd.DataFrame) -> float:
         ``1 - valid_misclass`` of the last epoch.
     """
     return float(1.0 - history["valid_misclass"].iloc[-1])
-
-
-def class_contrast(reliance: pd.DataFrame) -> str:
-    """The class-contrast label of an artifact-reliance table (the one naming two classes).
-
-    Parameters
-    ----------
-    reliance : pandas.DataFrame
-        ``diagnostics/artifact_reliance.csv``.
-
-    Returns
-    -------
-    label : str
-        E.g. ``"left_hand-right_hand"``; the first class when there is no contrast row.
-    """
-    classes = list(dict.fromkeys(reliance["class"].astype(str)))
-    contrasts = [name for name in classes if "-" in name]
-    return contrasts[0] if contrasts else classes[0]
 
 
 def significant_channels(statistics: pd.DataFrame, contrast: str) -> str:
@@ -106,7 +90,7 @@ def compare_variants(
     """
     rows = []
     for variant, table in reliance.items():
-        label = class_contrast(table)
+        label = class_contrasts(table["class"])[0]
         n_channels = int(table.drop_duplicates("region")["n_channels"].sum())
         summary = epochs[variant]
         n_subjects = int((~summary["excluded"].astype(bool)).sum())

@@ -22,6 +22,7 @@ def plot_reliance(
     klass: str | None = None,
     *,
     networks: Sequence[str] | None = None,
+    warnings: Sequence[str] = (),
     title: str = "",
 ) -> Figure:
     """Heat maps of the share per region × frequency range, one panel per network.
@@ -39,6 +40,9 @@ def plot_reliance(
     networks : sequence of str | None
         Panels, left to right (``contrast`` values); default all, in the
         table's order.
+    warnings : sequence of str
+        Messages of :func:`eegvis.diagnostics.artifact_reliance.reliance_warnings`,
+        printed in red under the panels.
     title : str
         Figure title; default one naming the analysis and the class or contrast.
 
@@ -112,6 +116,11 @@ def plot_reliance(
         "per region (n channels) and frequency range"
     )
     fig.suptitle("\n".join(textwrap.wrap(title, width=int(9 * width), break_on_hyphens=False)))
+    if warnings:
+        text = "\n".join(
+            textwrap.fill(f"Warning: {message}", width=int(11 * width)) for message in warnings
+        )
+        fig.supxlabel(text, color="firebrick", fontsize="small", ha="left", x=0.01)
     return fig
 
 

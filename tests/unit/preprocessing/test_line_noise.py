@@ -9,7 +9,9 @@ from eegvis.preprocessing.line_noise import line_frequencies, remove_line_noise
 def test_harmonics_stop_below_nyquist():
     np.testing.assert_array_equal(line_frequencies(60, 160), [60])
     np.testing.assert_array_equal(line_frequencies(50, 500), [50, 100, 150, 200])
-    with pytest.raises(ValueError, match=r"preprocessing\.notch: 90 Hz .* Nyquist frequency \(80 Hz"):
+    with pytest.raises(
+        ValueError, match=r"preprocessing\.notch: 90 Hz .* Nyquist frequency \(80 Hz"
+    ):
         line_frequencies(90, 160)
 
 

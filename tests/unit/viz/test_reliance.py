@@ -96,3 +96,13 @@ def test_bad_choices_are_refused():
         plot_reliance(frame[frame["class"] == "left_hand"])
     with pytest.raises(ValueError, match="subject-mean table"):
         plot_reliance(frame.assign(subject=1))
+
+
+def test_warnings_are_printed_under_the_panels_and_only_when_given():
+    frame = table()
+    quiet = plot_reliance(frame, "gradient")
+    assert quiet.get_supxlabel() == ""
+    loud = plot_reliance(frame, "gradient", warnings=["trained network, gradient: eyes"])
+    assert loud.get_supxlabel() == "Warning: trained network, gradient: eyes"
+    assert loud._supxlabel.get_color() == "firebrick"
+    plt.close("all")

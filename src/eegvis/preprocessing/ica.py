@@ -178,7 +178,8 @@ def clean_with_ica(
         always use all samples).
     random_state : int | None
         Seed of the ICA's initialisation; with an int the result is the same
-        on every call (None: not reproducible).
+        on every call with the same number of BLAS threads (the fit's sums
+        depend on it). None: not reproducible.
 
     Returns
     -------

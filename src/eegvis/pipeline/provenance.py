@@ -41,6 +41,8 @@ PACKAGES = (
     "matplotlib",
     "edfio",
     "pooch",
+    "mne-icalabel",
+    "python-picard",
 )
 
 #: Config keys (section, key) that seed a random number generator.

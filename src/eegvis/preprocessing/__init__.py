@@ -1,4 +1,8 @@
-"""Preprocessing of continuous recordings: per-subject ICA with ICLabel.
+"""Preprocessing of continuous recordings: line noise, per-subject ICA with ICLabel.
+
+:func:`~eegvis.preprocessing.subject.preprocess_runs` cleans one subject's runs as
+the workflow's ``preprocessing`` and ``dataset.channels`` say (notch filter,
+ICA, channel selection).
 
 :func:`~eegvis.preprocessing.ica.clean_with_ica` fits an ICA on one subject's
 runs, labels the components with ICLabel and removes eye and muscle
@@ -14,6 +18,10 @@ import lazy_loader
 
 __getattr__, __dir__, __all__ = lazy_loader.attach(
     __name__,
-    submodules=["ica"],
-    submod_attrs={"ica": ["ICLABEL_LABELS", "ICACleaning", "clean_with_ica", "ica_summary"]},
+    submodules=["ica", "line_noise", "subject"],
+    submod_attrs={
+        "ica": ["ICLABEL_LABELS", "ICACleaning", "clean_with_ica", "ica_summary"],
+        "line_noise": ["line_frequencies", "remove_line_noise"],
+        "subject": ["preprocess_runs"],
+    },
 )

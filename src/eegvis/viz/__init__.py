@@ -25,7 +25,9 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
         ],
         "comparison": ["plot_variant_comparison"],
         "envelopes": ["plot_envelope_activation", "plot_envelope_class"],
+        "ica": ["plot_excluded_components"],
         "labels": ["band_title"],
+        "reliance": ["plot_reliance"],
         "spectral": ["plot_band_maps", "plot_spectrum"],
         "topomaps": [
             "eeg_info",

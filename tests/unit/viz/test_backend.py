@@ -6,7 +6,17 @@ import sys
 
 import pytest
 
-VIZ_MODULES = ["captions", "envelopes", "labels", "spectral", "topomaps", "training"]
+VIZ_MODULES = [
+    "captions",
+    "comparison",
+    "envelopes",
+    "ica",
+    "labels",
+    "reliance",
+    "spectral",
+    "topomaps",
+    "training",
+]
 
 
 @pytest.mark.parametrize("how", ["environment", "matplotlib.use"])

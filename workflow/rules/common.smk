@@ -13,6 +13,7 @@ from eegvis.pipeline.config import (
     resolve_training,
 )
 from eegvis.data.eegbci import dataset_root
+from eegvis.pipeline.variants import variant_configs
 from eegvis.viz.labels import band_title
 
 try:
@@ -259,3 +260,35 @@ def final_outputs():
 def provenance_inputs():
     """Every final output but the provenance record itself."""
     return [path for path in final_outputs() if path != PROVENANCE]
+
+
+# Artifact-control variants (variants.smk): each one's config and results folder.
+VARIANT_CONFIGS = variant_configs(config)
+VARIANT_RESULTS = {
+    "raw": RESULTS,
+    **{variant: f"results/{conf['name']}" for variant, conf in VARIANT_CONFIGS.items()},
+}
+
+
+def variant_outputs():
+    """Every final output of every variant."""
+    return [path for variant in VARIANT_CONFIGS for path in getattr(rules, f"{variant}_all").input]
+
+
+# What the comparison reads of the analysis ("raw") and of each variant.
+COMPARED_FILES = {
+    "epochs": "epochs/summary.csv",
+    **({} if EXTERNAL else {"history": "models/history.csv"}),
+    "reliance": "diagnostics/artifact_reliance.csv",
+    "gradient": "statistics/gradient.csv",
+    "attribution": "statistics/attribution.csv",
+}
+
+
+def comparison_inputs(wildcards):
+    """Each compared file of the analysis and of each variant, as ``<kind>_<variant>``."""
+    return {
+        f"{kind}_{variant}": f"{results}/{relative}"
+        for kind, relative in COMPARED_FILES.items()
+        for variant, results in VARIANT_RESULTS.items()
+    }

@@ -1,0 +1,129 @@
+"""Artifact control through the whole workflow: the tiny demo with a planted eye-movement
+confound, run raw and as two variants (ICA with ICLabel; the 21 sensorimotor channels) by
+one command, sharing the recordings."""
+
+from __future__ import annotations
+
+import json
+
+import mne
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import copy_workflow, run_snakemake, tiny_config, write_config
+
+from eegvis.data.artifacts import Artifacts
+from eegvis.data.channels import EEGBCI_SENSORIMOTOR
+from eegvis.data.eegbci import CHANNELS, LEFT_FIST, SFREQ
+
+pytestmark = pytest.mark.slow
+
+NAME = "confound"
+ARTIFACTS = {"saccade_uv": 30.0, "saccade_probability": 0.5, "blink_uv": 100.0}
+VARIANTS = ("ica", "sensorimotor")
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory):
+    directory = copy_workflow(tmp_path_factory.mktemp("confound") / "wf")
+    config = tiny_config()
+    config["name"] = NAME
+    config["dataset"]["artifacts"] = ARTIFACTS
+    config["training"]["epochs"] = 2
+    config["variants"] = {
+        "ica": {"preprocessing": {"ica": {"n_components": 20}}},
+        "sensorimotor": {"dataset": {"channels": "sensorimotor"}},
+    }
+    path = write_config(directory, config)
+    run_snakemake(directory, "--cores", "2", "--configfile", str(path))
+    return directory, path
+
+
+def results(run, variant: str = ""):
+    directory, _ = run
+    return directory / "results" / (f"{NAME}-{variant}" if variant else NAME)
+
+
+def test_the_variants_share_the_recordings_and_nothing_else(run):
+    assert sorted(p.name for p in (results(run) / "raw").glob("S*")) == ["S001", "S002"]
+    for variant in VARIANTS:
+        folder = results(run, variant)
+        assert not (folder / "raw").exists()
+        assert not (folder / "logs" / "fetch_subject").exists()
+        assert (folder / "models" / "trained.pt").is_file()
+        assert (folder / "provenance.json").is_file()
+        provenance = json.loads((folder / "provenance.json").read_text())
+        assert provenance["config"]["name"] == f"{NAME}-{variant}"
+        assert provenance["config"]["dataset"]["recordings_dir"] == f"results/{NAME}/raw"
+
+
+def test_comparison_table_holds_every_variant(run):
+    table = pd.read_csv(results(run) / "comparison" / "artifact_control.csv")
+    assert set(table["variant"]) == {"raw", *VARIANTS}
+    assert len(table) == 3 * 2 * 2  # variants x networks x (gradient, attribution)
+    channels = table.groupby("variant")["n_channels"].first()
+    assert channels.to_dict() == {"raw": 64, "ica": 64, "sensorimotor": 21}
+    shares = table.filter(like="share_")
+    regions = [c for c in shares if not c.split("_", 1)[1][0].isdigit() and "Hz" not in c]
+    ranges = [c for c in shares if "Hz" in c]
+    np.testing.assert_allclose(table[regions].fillna(0).sum(axis=1), 1.0, atol=1e-9)
+    np.testing.assert_allclose(table[ranges].sum(axis=1), 1.0, atol=1e-9)
+    motor = table[table["variant"] == "sensorimotor"]
+    assert (motor["share_sensorimotor"] == 1.0).all()
+    assert table["accuracy"].between(0, 1).all()
+    assert (results(run) / "figures" / "artifact_control.png").stat().st_size > 10_000
+
+
+def saccade_topography() -> np.ndarray:
+    """The planted saccade's scalp pattern (average reference), from the generator."""
+    annotations = mne.Annotations([1.0], [4.1], [LEFT_FIST])
+    signal = Artifacts(saccade_uv=1.0).simulate(0, 1, 4, annotations, int(8 * SFREQ))
+    pattern = signal[:, int(3 * SFREQ)]  # looking at the target
+    return pattern - pattern.mean()
+
+
+def test_ica_removes_the_planted_eye_movement(run):
+    folder = results(run, "ica")
+    summary = pd.read_csv(folder / "preprocessing" / "ica_summary.csv")
+    assert summary["subject"].tolist() == [1, 2]
+    assert (summary["n_components"] == 20).all() and (summary["n_excluded"] >= 1).all()
+    planted = saccade_topography()
+    for subject in (1, 2):
+        record = json.loads((folder / "preprocessing" / f"sub-00{subject}_ica.json").read_text())
+        assert record["reference"] == "average" and len(record["components"]) == 20
+        assert any("100 Hz low-pass is impossible" in note for note in record["notes"])
+        ica = mne.preprocessing.read_ica(folder / "preprocessing" / f"sub-00{subject}_ica.fif")
+        assert ica.exclude == [c["index"] for c in record["components"] if c["excluded"]]
+        patterns = ica.get_components()  # (channels, components)
+        assert ica.ch_names == list(CHANNELS)
+        r = [abs(np.corrcoef(patterns[:, k], planted)[0, 1]) for k in range(patterns.shape[1])]
+        best = int(np.argmax(r))
+        assert r[best] > 0.9  # one component is the planted saccade ...
+        assert best in ica.exclude  # ... and ICLabel's eye label removed it
+        assert record["components"][best]["label"] == "eye blink"
+        assert (folder / "figures" / "ica" / f"sub-00{subject}.png").stat().st_size > 5_000
+    epochs = mne.read_epochs(folder / "epochs" / "sub-001_epo.fif", verbose="error")
+    np.testing.assert_allclose(epochs.get_data().mean(axis=1), 0.0, atol=1e-12)
+
+
+def test_sensorimotor_variant_sees_only_its_channels(run):
+    folder = results(run, "sensorimotor")
+    epochs = mne.read_epochs(folder / "epochs" / "sub-001_epo.fif", verbose="error")
+    assert epochs.ch_names == list(EEGBCI_SENSORIMOTOR)
+    reliance = pd.read_csv(folder / "diagnostics" / "artifact_reliance.csv")
+    assert set(reliance["region"]) == {"sensorimotor"}
+    assert (reliance["n_channels"] == 21).all()
+
+
+def test_rebuilding_one_variants_figure_reruns_nothing_else(run):
+    directory, config = run
+    figure = results(run, "ica") / "figures" / "gradient_mu.png"
+    figure.unlink()
+    dry = run_snakemake(directory, "-n", "--configfile", str(config))
+    jobs = {
+        line.split()[1].rstrip(":")
+        for line in dry.stdout.splitlines()
+        if line.startswith(("rule ", "localrule "))
+    }
+    # the figure, then the variant's provenance record (which lists every output's digest)
+    assert jobs == {"ica_plot_band_maps", "ica_provenance", "all"}

@@ -10,6 +10,6 @@ from eegvis.viz.ica import plot_excluded_components
 
 log_to_file(snakemake.log[0])
 record = json.loads(open(snakemake.input.labels).read())
-figure = plot_excluded_components(mne.preprocessing.read_ica(snakemake.input.ica), record)
-figure.text(0.01, 0.01, snakemake.params.data, fontsize="small")
+ica = mne.preprocessing.read_ica(snakemake.input.ica)
+figure = plot_excluded_components(ica, record, data=snakemake.params.data)
 save_figure(figure, snakemake.output)

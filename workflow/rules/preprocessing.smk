@@ -7,7 +7,8 @@ if PREPROCESSED:
         input:
             recordings_ready,
         output:
-            runs=expand(CLEAN_PATTERN, run=RUNS, allow_missing=True),
+            # Intermediate: made again from the recordings if a later job needs them.
+            runs=temp(expand(CLEAN_PATTERN, run=RUNS, allow_missing=True)),
             ica=(
                 [
                     f"{RESULTS}/preprocessing/sub-{{subject}}_ica.json",

@@ -22,7 +22,7 @@ FOOTER = (
 )
 
 
-def plot_excluded_components(ica: ICA, record: Mapping[str, Any]) -> Figure:
+def plot_excluded_components(ica: ICA, record: Mapping[str, Any], data: str = "") -> Figure:
     """Plot the scalp topographies of the components removed from one subject.
 
     Parameters
@@ -35,6 +35,8 @@ def plot_excluded_components(ica: ICA, record: Mapping[str, Any]) -> Figure:
         or read back from ``sub-XXX_ica.json``): ``subject``,
         ``exclude_labels``, ``threshold`` and ``components``, whose
         ``excluded`` entries select the maps.
+    data : str
+        The data's citation, appended to the title.
 
     Returns
     -------
@@ -59,6 +61,8 @@ def plot_excluded_components(ica: ICA, record: Mapping[str, Any]) -> Figure:
     subject = "" if record["subject"] is None else f"Subject {record['subject']}: "
     rule = f"{' or '.join(record['exclude_labels'])} with probability ≥ {record['threshold']:g}"
     title = f"{subject}ICA components removed, {len(excluded)} of {len(components)} ({rule})"
+    if data:
+        title = f"{title}\n{data}"
     if not excluded:
         return _nothing_removed(title)
     topographies = ica.get_components()[:, [component["index"] for component in excluded]]
@@ -84,5 +88,5 @@ def _nothing_removed(title: str) -> Figure:
     fig, ax = plt.subplots(figsize=(6.0, 2.0), layout="constrained")
     ax.set_axis_off()
     ax.text(0.5, 0.5, "no component excluded", ha="center", va="center", fontsize="large")
-    fig.suptitle(textwrap.fill(title, 60))
+    fig.suptitle("\n".join(textwrap.fill(line, 60) for line in title.split("\n")))
     return fig

@@ -69,7 +69,8 @@ def test_maps_are_plus_one_where_the_component_peaks_in_front(cleaning, figure):
 def test_no_excluded_component_says_so(cleaning):
     record = cleaning.to_record()
     record["components"] = [dict(row, excluded=False) for row in record["components"]]
-    fig = plot_excluded_components(cleaning.ica, record)
+    fig = plot_excluded_components(cleaning.ica, record, data="Data: PhysioNet EEGBCI")
+    assert fig.get_suptitle().endswith("\nData: PhysioNet EEGBCI")
     assert not any(ax.images for ax in fig.axes)
     assert [text.get_text() for text in fig.axes[0].texts] == ["no component excluded"]
     assert "removed, 0 of 15" in " ".join(fig.get_suptitle().split())

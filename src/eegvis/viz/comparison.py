@@ -12,7 +12,9 @@ _CMAP = "tab10"
 
 
 def _shares(rows: pd.DataFrame, prefix: str, names: list[str]) -> np.ndarray:
-    return rows[[f"{prefix}{name}" for name in names]].to_numpy(dtype=float)
+    """Shares per variant (rows) and name; 0 where a variant has no such region."""
+    columns = [f"{prefix}{name}" for name in names]
+    return rows.reindex(columns=columns).fillna(0.0).to_numpy(dtype=float)
 
 
 def plot_variant_comparison(

@@ -74,3 +74,20 @@ def test_significant_channels_keep_the_tables_order_once():
     table = statistics(["C4", "F7"])
     assert significant_channels(table, "trained-untrained") == "F7;C4"
     assert significant_channels(table, "trained") == ""
+
+
+def test_a_variant_without_a_region_stacks_its_other_shares():
+    motor = reliance(0.0)
+    motor = motor[motor["region"] == "sensorimotor"].copy()
+    motor.loc[motor["class"] == "left-right", "share"] = [0.3, 0.7] * 4
+    epochs = pd.DataFrame({"excluded": [False]})
+    table = compare_variants(
+        {"raw": reliance(0.8), "motor": motor},
+        {v: {"attribution": statistics([])} for v in ("raw", "motor")},
+        {"raw": epochs, "motor": epochs},
+    )
+    row = table[(table["variant"] == "motor") & (table["network"] == "trained")].iloc[0]
+    assert np.isnan(row["share_frontal"]) and row["n_channels"] == 3
+    figure = plot_variant_comparison(table, list(REGIONS), RANGES)
+    heights = [p.get_height() for p in figure.axes[1].patches]
+    np.testing.assert_allclose(heights, [0.8, 0.0, 0.2, 1.0])

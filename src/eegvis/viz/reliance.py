@@ -115,7 +115,12 @@ def plot_reliance(
         f"{ANALYSIS_TITLES.get(analysis, analysis)}: share of |{klass}| "
         "per region (n channels) and frequency range"
     )
-    fig.suptitle("\n".join(textwrap.wrap(title, width=int(9 * width), break_on_hyphens=False)))
+    fig.suptitle(
+        "\n".join(
+            "\n".join(textwrap.wrap(line, width=int(9 * width), break_on_hyphens=False))
+            for line in title.split("\n")
+        )
+    )
     if warnings:
         text = "\n".join(
             textwrap.fill(f"Warning: {message}", width=int(11 * width)) for message in warnings

@@ -106,3 +106,9 @@ def test_warnings_are_printed_under_the_panels_and_only_when_given():
     assert loud.get_supxlabel() == "Warning: trained network, gradient: eyes"
     assert loud._supxlabel.get_color() == "firebrick"
     plt.close("all")
+
+
+def test_the_titles_own_line_breaks_are_kept():
+    fig = plot_reliance(table(), "gradient", title="Artifact reliance\nData: synthetic")
+    assert fig.get_suptitle() == "Artifact reliance\nData: synthetic"
+    plt.close(fig)

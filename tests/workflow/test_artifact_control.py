@@ -19,7 +19,7 @@ from eegvis.data.eegbci import CHANNELS, LEFT_FIST, SFREQ
 pytestmark = pytest.mark.slow
 
 NAME = "confound"
-ARTIFACTS = {"saccade_uv": 30.0, "saccade_probability": 0.5, "blink_uv": 100.0}
+ARTIFACTS = {"saccade_uv": 30.0, "saccade_probability": 1.0, "blink_uv": 100.0}
 VARIANTS = ("ica", "sensorimotor")
 
 

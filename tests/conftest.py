@@ -32,6 +32,18 @@ from eegvis.models import SEED_000_OPTIONS
 REPO = Path(__file__).resolve().parents[1]
 SHARED_EEGBCI = REPO.parent / "shared" / "eegbci"
 
+#: 128 channels of a 10-05 cap like the High-Gamma Dataset's (MOABB ``Schirrmeister2017``),
+#: with its half-position names (FFC5h, CCP3h, ...), mastoids and inion row.
+HGD_CHANNELS = (
+    "Fp1 Fp2 Fpz F7 F3 Fz F4 F8 FC5 FC1 FC2 FC6 M1 T7 C3 Cz C4 T8 M2 CP5 CP1 CP2 CP6 P7 P3 Pz P4 "
+    "P8 POz O1 Oz O2 AF7 AF3 AF4 AF8 F5 F1 F2 F6 FC3 FCz FC4 C5 C1 C2 C6 CP3 CPz CP4 P5 P1 P2 P6 "
+    "PO5 PO3 PO4 PO6 FT7 FT8 TP7 TP8 PO7 PO8 FT9 FT10 TPP9h TPP10h PO9 PO10 P9 P10 AFF1 AFz AFF2 "
+    "FFC5h FFC3h FFC4h FFC6h FCC5h FCC3h FCC4h FCC6h CCP5h CCP3h CCP4h CCP6h CPP5h CPP3h CPP4h "
+    "CPP6h PPO1 PPO2 I1 Iz I2 AFp3h AFp4h AFF5h AFF6h FFT7h FFC1h FFC2h FFT8h FTT9h FTT7h FCC1h "
+    "FCC2h FTT8h FTT10h TTP7h CCP1h CCP2h TTP8h TPP7h CPP1h CPP2h TPP8h PPO9h PPO5h PPO6h PPO10h "
+    "POO9h POO3h POO4h POO10h OI1h OI2h"
+).split()
+
 mne.set_log_level("WARNING")
 
 
@@ -407,3 +419,13 @@ def braindecode081_dir() -> Path:
     except OSError:  # another process finished first
         shutil.rmtree(partial, ignore_errors=True)
     return target
+
+
+def image_value_at(ax, xy: np.ndarray) -> float:
+    """Value of the interpolated scalp-map image of ``ax`` at the pixel nearest ``xy``."""
+    image = ax.images[0]
+    data = np.ma.filled(image.get_array(), np.nan)
+    x0, x1, y0, y1 = image.get_extent()
+    column = round((xy[0] - x0) / (x1 - x0) * (data.shape[1] - 1))
+    row = round((xy[1] - y0) / (y1 - y0) * (data.shape[0] - 1))
+    return float(data[row, column])

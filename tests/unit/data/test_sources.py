@@ -5,6 +5,7 @@ from __future__ import annotations
 import mne
 import numpy as np
 import pytest
+from conftest import HGD_CHANNELS
 
 from eegvis.data.epochs import epoch_subject
 from eegvis.data.recordings import RecordingError
@@ -146,44 +147,31 @@ def test_the_high_gamma_channels_at_500_hz_go_through_an_analysis_to_a_figure(tm
     assert len(figure.axes) >= 2 * 4
 
 
-#: 128 channels of a 10-05 cap like the High-Gamma Dataset's (MOABB ``Schirrmeister2017``),
-#: with its half-position names (FFC5h, CCP3h, ...), mastoids and inion row.
-CHANNELS_128 = (
-    "Fp1 Fp2 Fpz F7 F3 Fz F4 F8 FC5 FC1 FC2 FC6 M1 T7 C3 Cz C4 T8 M2 CP5 CP1 CP2 CP6 P7 P3 Pz P4 "
-    "P8 POz O1 Oz O2 AF7 AF3 AF4 AF8 F5 F1 F2 F6 FC3 FCz FC4 C5 C1 C2 C6 CP3 CPz CP4 P5 P1 P2 P6 "
-    "PO5 PO3 PO4 PO6 FT7 FT8 TP7 TP8 PO7 PO8 FT9 FT10 TPP9h TPP10h PO9 PO10 P9 P10 AFF1 AFz AFF2 "
-    "FFC5h FFC3h FFC4h FFC6h FCC5h FCC3h FCC4h FCC6h CCP5h CCP3h CCP4h CCP6h CPP5h CPP3h CPP4h "
-    "CPP6h PPO1 PPO2 I1 Iz I2 AFp3h AFp4h AFF5h AFF6h FFT7h FFC1h FFC2h FFT8h FTT9h FTT7h FCC1h "
-    "FCC2h FTT8h FTT10h TTP7h CCP1h CCP2h TTP8h TPP7h CPP1h CPP2h TPP8h PPO9h PPO5h PPO6h PPO10h "
-    "POO9h POO3h POO4h POO10h OI1h OI2h"
-).split()
-
-
 def test_128_channels_are_fetched_epoched_positioned_and_drawn(tmp_path):
     """A montage like the paper's: every channel keeps a distinct position and is drawn."""
     import matplotlib.pyplot as plt
 
     from eegvis.viz.topomaps import eeg_info, plot_map_grid, scalp_positions
 
-    assert len(set(CHANNELS_128)) == 128
-    options = {**FAKE, "channels": CHANNELS_128, "n_sessions": 1, "duration": 30}
+    assert len(set(HGD_CHANNELS)) == 128
+    options = {**FAKE, "channels": HGD_CHANNELS, "n_sessions": 1, "duration": 30}
     path = fetch_subject("FakeDataset", 1, tmp_path / "S001_raw.fif", options)
     raw = mne.io.read_raw_fif(path, verbose="error")
-    assert raw.ch_names == CHANNELS_128
+    assert raw.ch_names == HGD_CHANNELS
     head = raw.get_montage().get_positions()["ch_pos"]
-    assert all(np.isfinite(head[name]).all() for name in CHANNELS_128)
+    assert all(np.isfinite(head[name]).all() for name in HGD_CHANNELS)
 
     epochs, _ = epoch_subject(1, [path], [0], {name: name for name in CLASSES}, 0.0, 2.0, 128.0)
     assert epochs.get_data().shape[1] == 128
 
-    pos, sphere = scalp_positions(eeg_info(CHANNELS_128))
+    pos, sphere = scalp_positions(eeg_info(HGD_CHANNELS))
     gaps = np.linalg.norm(pos[:, None] - pos[None], axis=-1) + np.eye(128)
     assert gaps.min() > 0.005  # no two channels share a spot on the map (metres)
-    c3, c4, fz, pz = (CHANNELS_128.index(n) for n in ("C3", "C4", "Fz", "Pz"))
+    c3, c4, fz, pz = (HGD_CHANNELS.index(n) for n in ("C3", "C4", "Fz", "Pz"))
     assert pos[c3, 0] < 0 < pos[c4, 0] and pos[pz, 1] < pos[fz, 1]
     values = np.zeros((1, 1, 128))
     values[0, 0, c3] = 1.0
-    fig = plot_map_grid(values, ["mu"], ["trained"], CHANNELS_128, title="128", cbar_label="r")
+    fig = plot_map_grid(values, ["mu"], ["trained"], HGD_CHANNELS, title="128", cbar_label="r")
     try:
         (ax,) = [a for a in fig.axes if a.images]
         assert len(ax.images) == 1

@@ -9,7 +9,7 @@ import mne
 import numpy as np
 import pytest
 import yaml
-from conftest import REPO
+from conftest import HGD_CHANNELS, REPO
 
 from eegvis.data.eegbci import CHANNELS
 from eegvis.data.montage import standard_montage
@@ -23,17 +23,6 @@ EEGBCI_REGIONS = {
     "parietal_occipital": "P7 P5 P3 P1 Pz P2 P4 P6 P8 PO7 PO3 POz PO4 PO8 O1 Oz O2 Iz",
     "other": "F5 F3 F1 Fz F2 F4 F6 TP7 TP8",
 }
-
-#: 128 channels of the High-Gamma Dataset's 10-05 cap (MOABB ``Schirrmeister2017``).
-HGD_CHANNELS = (
-    "Fp1 Fp2 Fpz F7 F3 Fz F4 F8 FC5 FC1 FC2 FC6 M1 T7 C3 Cz C4 T8 M2 CP5 CP1 CP2 CP6 P7 P3 Pz P4 "
-    "P8 POz O1 Oz O2 AF7 AF3 AF4 AF8 F5 F1 F2 F6 FC3 FCz FC4 C5 C1 C2 C6 CP3 CPz CP4 P5 P1 P2 P6 "
-    "PO5 PO3 PO4 PO6 FT7 FT8 TP7 TP8 PO7 PO8 FT9 FT10 TPP9h TPP10h PO9 PO10 P9 P10 AFF1 AFz AFF2 "
-    "FFC5h FFC3h FFC4h FFC6h FCC5h FCC3h FCC4h FCC6h CCP5h CCP3h CCP4h CCP6h CPP5h CPP3h CPP4h "
-    "CPP6h PPO1 PPO2 I1 Iz I2 AFp3h AFp4h AFF5h AFF6h FFT7h FFC1h FFC2h FFT8h FTT9h FTT7h FCC1h "
-    "FCC2h FTT8h FTT10h TTP7h CCP1h CCP2h TTP8h TPP7h CPP1h CPP2h TPP8h PPO9h PPO5h PPO6h PPO10h "
-    "POO9h POO3h POO4h POO10h OI1h OI2h"
-).split()
 
 
 def positioned(names, montage=None) -> mne.Info:

@@ -7,6 +7,7 @@ import warnings
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+from conftest import image_value_at
 from matplotlib.collections import PathCollection
 from matplotlib.lines import Line2D
 
@@ -56,16 +57,6 @@ def grid():
     )
     yield fig, values
     plt.close(fig)
-
-
-def image_value_at(ax, xy: np.ndarray) -> float:
-    """Value of the interpolated scalp-map image at the pixel nearest ``xy``."""
-    image = ax.images[0]
-    data = np.ma.filled(image.get_array(), np.nan)
-    x0, x1, y0, y1 = image.get_extent()
-    column = round((xy[0] - x0) / (x1 - x0) * (data.shape[1] - 1))
-    row = round((xy[1] - y0) / (y1 - y0) * (data.shape[0] - 1))
-    return float(data[row, column])
 
 
 def test_grid_has_one_map_per_cell_and_two_colourbars_per_row(grid):

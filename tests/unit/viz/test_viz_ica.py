@@ -7,6 +7,7 @@ import json
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+from conftest import image_value_at
 
 from eegvis.data.recordings import read_run
 from eegvis.preprocessing.ica import clean_with_ica
@@ -27,16 +28,6 @@ def figure(cleaning):
     fig = plot_excluded_components(cleaning.ica, record)
     yield fig
     plt.close(fig)
-
-
-def image_at(ax, xy: np.ndarray) -> float:
-    """Value of the interpolated scalp-map image at the pixel nearest ``xy``."""
-    image = ax.images[0]
-    data = np.ma.filled(image.get_array(), np.nan)
-    x0, x1, y0, y1 = image.get_extent()
-    column = round((xy[0] - x0) / (x1 - x0) * (data.shape[1] - 1))
-    row = round((xy[1] - y0) / (y1 - y0) * (data.shape[0] - 1))
-    return float(data[row, column])
 
 
 def test_one_titled_map_per_excluded_component(cleaning, figure):
@@ -60,8 +51,8 @@ def test_maps_are_plus_one_where_the_component_peaks_in_front(cleaning, figure):
     for ax, component in zip(maps, cleaning.excluded, strict=True):
         topography = topographies[:, component]
         peak = np.abs(topography).argmax()
-        assert image_at(ax, pos[peak]) == pytest.approx(1.0, abs=0.05)
-        drawn = [image_at(ax, xy) for xy in pos]
+        assert image_value_at(ax, pos[peak]) == pytest.approx(1.0, abs=0.05)
+        drawn = [image_value_at(ax, xy) for xy in pos]
         assert np.corrcoef(drawn, topography)[0, 1] * np.sign(topography[peak]) > 0.99
         assert pos[peak, 1] > 0  # eye components: in front of the ears
 

@@ -30,7 +30,12 @@ if params.shuffle_labels:
     y_train = permute_labels_within(y_train, train_subjects, settings.seed)
     log.info("Control: training labels permuted within each subject (seed %d)", settings.seed)
 fingerprint = checkpoint_fingerprint(
-    architecture, settings, params.shuffle_labels, snakemake.input.train, snakemake.input.valid
+    architecture,
+    settings,
+    params.shuffle_labels,
+    snakemake.input.train,
+    snakemake.input.valid,
+    data=(X_train, y_train, *valid[:2]),
 )
 history, _ = fit_cropped(
     model,

@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import torch
 
 from eegvis.utils.io import atomic_output
@@ -58,12 +59,14 @@ def checkpoint_fingerprint(
     shuffle_labels: bool,
     train_paths: Sequence[str],
     valid_paths: Sequence[str],
+    data: Sequence[np.ndarray] = (),
 ) -> str:
     """Return what identifies a training run, so a checkpoint of another run is never resumed.
 
     :func:`fit_cropped` resumes from a checkpoint only when its fingerprint
-    equals this one: the same architecture, settings, label control and
-    epoch files.
+    equals this one: the same architecture, settings, label control, epoch
+    files and the data in them (a rerun on changed recordings, e.g. other
+    synthetic artifacts or ICA cleaning, writes epoch files of the same names).
 
     Parameters
     ----------
@@ -75,6 +78,9 @@ def checkpoint_fingerprint(
         Whether the labels are permuted (the shuffled-label control).
     train_paths, valid_paths : sequence of str
         The epoch files of the training and validation subjects.
+    data : sequence of numpy.ndarray
+        The arrays trained and validated on (trials and labels); each enters
+        as its dtype, shape and the SHA-256 of its bytes.
 
     Returns
     -------
@@ -87,5 +93,12 @@ def checkpoint_fingerprint(
         bool(shuffle_labels),
         [str(path) for path in train_paths],
         [str(path) for path in valid_paths],
+        [_array_digest(array) for array in data],
     ]
     return hashlib.sha256(json.dumps(identity).encode()).hexdigest()
+
+
+def _array_digest(array: np.ndarray) -> list:
+    """Return an array's dtype, shape and the SHA-256 of its bytes (C order)."""
+    array = np.ascontiguousarray(array)
+    return [str(array.dtype), list(array.shape), hashlib.sha256(array.tobytes()).hexdigest()]

@@ -10,6 +10,8 @@ import dataclasses
 import hashlib
 import json
 
+import numpy as np
+
 from eegvis.training import TrainingSettings
 from eegvis.training.checkpoints import checkpoint_fingerprint
 
@@ -25,7 +27,7 @@ TRAIN, VALID = ["epochs/sub-001_epo.fif", "epochs/sub-002_epo.fif"], ["epochs/su
 def test_checkpoint_fingerprint_is_the_sha256_of_the_runs_identity():
     settings = TrainingSettings(epochs=3, device="cpu")
     fingerprint = checkpoint_fingerprint(ARCHITECTURE, settings, False, TRAIN, VALID)
-    identity = [ARCHITECTURE, dataclasses.asdict(settings), False, TRAIN, VALID]
+    identity = [ARCHITECTURE, dataclasses.asdict(settings), False, TRAIN, VALID, []]
     assert fingerprint == hashlib.sha256(json.dumps(identity).encode()).hexdigest()
     # Equal inputs (as other objects) give the same fingerprint.
     again = checkpoint_fingerprint(
@@ -63,5 +65,24 @@ def test_any_change_of_the_run_changes_the_fingerprint():
         checkpoint_fingerprint(ARCHITECTURE, settings, False, TRAIN[::-1], VALID),
         checkpoint_fingerprint(ARCHITECTURE, settings, False, TRAIN, ["epochs/sub-004_epo.fif"]),
         checkpoint_fingerprint(ARCHITECTURE, settings, False, TRAIN + VALID, []),
+        checkpoint_fingerprint(ARCHITECTURE, settings, False, TRAIN, VALID, data=[np.zeros(3)]),
+        checkpoint_fingerprint(ARCHITECTURE, settings, False, TRAIN, VALID, data=[np.ones(3)]),
+        checkpoint_fingerprint(
+            ARCHITECTURE, settings, False, TRAIN, VALID, data=[np.zeros(3, np.float32)]
+        ),
+        checkpoint_fingerprint(
+            ARCHITECTURE, settings, False, TRAIN, VALID, data=[np.zeros((3, 1))]
+        ),
     ]
     assert len(set(others)) == len(others) and reference not in others
+
+
+def test_the_same_data_gives_the_same_fingerprint():
+    settings = TrainingSettings()
+    data = np.arange(12.0).reshape(3, 4)
+    assert checkpoint_fingerprint(
+        ARCHITECTURE, settings, False, TRAIN, VALID, data=[data]
+    ) == checkpoint_fingerprint(ARCHITECTURE, settings, False, TRAIN, VALID, data=[data.copy()])
+    assert checkpoint_fingerprint(
+        ARCHITECTURE, settings, False, TRAIN, VALID, data=[data.T]
+    ) != checkpoint_fingerprint(ARCHITECTURE, settings, False, TRAIN, VALID, data=[data])

@@ -51,6 +51,7 @@ mne.set_log_level("WARNING")
 #: and the lighter modules fill in around them (with ``--no-loadscope-reorder``).
 HEAVY_MODULES = (
     "test_null_demo",
+    "test_artifact_control",
     "test_slurm",
     "test_robustness",
     "test_workflow",

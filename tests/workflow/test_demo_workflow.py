@@ -69,7 +69,8 @@ def test_trained_minus_untrained_is_larger_in_planted_band(demo, planted):
         # most a few channels), never as strongly as the planted band at its sites
         high_gamma = significant[significant["band"] == "high_gamma"]
         assert len(high_gamma) <= 3
-        assert high_gamma["t"].abs().max(initial=0) < significant["t"].abs().max() / 2
+        if len(high_gamma):
+            assert high_gamma["t"].abs().max() < significant["t"].abs().max() / 2
     table = pd.read_csv(demo / "envelope_activation" / "correlations.csv")
     assert set(table["model"]) == {"trained", "untrained"}
     assert np.isfinite(table["correlation"]).all()

@@ -41,12 +41,12 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import mne
 import numpy as np
 import torch
+from _timing import timed
 
 from eegvis.analyses import gradient_subjects
 from eegvis.analyses.gradients import amplitude_gradients
@@ -81,16 +81,6 @@ def pink_noise_crops(n_crops: int, seed: int = 0) -> np.ndarray:
     white = rng.standard_normal((n_crops, N_CHANS, N_TIMES))
     pink = np.fft.irfft(np.fft.rfft(white) * shape, n=N_TIMES)
     return (15 * pink / pink.std()).astype(np.float32)
-
-
-def timed(function, repeats: int) -> tuple[float, object]:
-    """Best wall time of ``repeats`` calls in seconds, and the last call's result."""
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = function()
-        times.append(time.perf_counter() - start)
-    return min(times), result
 
 
 def braindecode081_dir(path: Path) -> Path:

@@ -30,13 +30,13 @@ from __future__ import annotations
 import argparse
 import logging
 import os
-import time
 import warnings
 from pathlib import Path
 
 import mne
 import numpy as np
 import torch
+from _timing import timed
 from mne.preprocessing import ICA
 from mne_icalabel import label_components
 from threadpoolctl import threadpool_limits
@@ -48,16 +48,6 @@ RUNS = (4, 8, 12)
 EXCLUDE = ("eye blink", "muscle artifact")
 THRESHOLD = 0.8
 DATA = Path(__file__).resolve().parents[2] / "shared" / "eegbci"
-
-
-def timed(function, repeats: int) -> tuple[float, object]:
-    """Best wall time of ``repeats`` calls in seconds, and the last call's result."""
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        result = function()
-        times.append(time.perf_counter() - start)
-    return min(times), result
 
 
 def by_hand(

@@ -2,6 +2,8 @@
 
 import pandas as pd
 
+from eegvis.diagnostics.artifact_reliance import FREQUENCY_RANGES
+from eegvis.diagnostics.regions import REGIONS
 from eegvis.pipeline.comparison import compare_variants
 from eegvis.pipeline.logs import log_to_file
 from eegvis.utils.io import atomic_output, save_figure
@@ -17,11 +19,11 @@ def read(kind, variant):
 
 
 histories = {}
-for variant in params.variants:
-    if "history" in params.kinds:
-        trained = read("history", variant)
-        # The history's first row evaluates the initial weights: the untrained network.
-        histories[variant] = {"trained": trained, "untrained": trained.iloc[:1]}
+if "history" in params.kinds:  # a network trained elsewhere has no history
+    for variant in params.variants:
+        history = read("history", variant)
+        # Its first row evaluates the initial weights: the untrained network.
+        histories[variant] = {"trained": history, "untrained": history.iloc[:1]}
 table = compare_variants(
     {variant: read("reliance", variant) for variant in params.variants},
     {
@@ -34,11 +36,10 @@ table = compare_variants(
 log.info("Artifact control:\n%s", table.to_string(index=False))
 with atomic_output(snakemake.output.table) as path:
     table.to_csv(path, index=False)
-reliance = read("reliance", params.variants[0])
 figure = plot_variant_comparison(
     table,
-    list(dict.fromkeys(reliance["region"])),
-    list(dict.fromkeys(reliance["frequency_range"])),
+    list(REGIONS),
+    list(FREQUENCY_RANGES),
     title=f"Artifact control: {', '.join(params.variants)}\n{params.data}",
 )
 save_figure(figure, [snakemake.output.figure])

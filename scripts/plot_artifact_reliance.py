@@ -10,7 +10,7 @@ from eegvis.viz.reliance import plot_reliance
 log_to_file(snakemake.log[0])
 analysis = snakemake.wildcards.reliance_analysis
 table = pd.read_csv(snakemake.input[0])
-warnings = [message for message in reliance_warnings(table) if f", {analysis}, " in message]
+warnings = reliance_warnings(table[table["analysis"] == analysis])
 figure = plot_reliance(
     table,
     analysis,

@@ -11,9 +11,9 @@ from matplotlib.figure import Figure
 _CMAP = "tab10"
 
 
-def _shares(rows: pd.DataFrame, prefix: str, names: list[str]) -> np.ndarray:
+def _shares(rows: pd.DataFrame, names: list[str]) -> np.ndarray:
     """Shares per variant (rows) and name; 0 where a variant has no such region."""
-    columns = [f"{prefix}{name}" for name in names]
+    columns = [f"share_{name}" for name in names]
     return rows.reindex(columns=columns).fillna(0.0).to_numpy(dtype=float)
 
 
@@ -69,11 +69,11 @@ def plot_variant_comparison(
     axes[0].legend(fontsize="small", loc="lower right")
     labels = [f"{v}\n{n} ch" for v, n in zip(variants, trained["n_channels"], strict=True)]
     cmap = plt.get_cmap(_CMAP)
-    for ax, prefix, names, what in (
-        (axes[1], "share_", regions, "scalp region"),
-        (axes[2], "share_", ranges, "frequency range"),
+    for ax, names, what in (
+        (axes[1], regions, "scalp region"),
+        (axes[2], ranges, "frequency range"),
     ):
-        shares = _shares(trained, prefix, names)
+        shares = _shares(trained, names)
         bottom = np.zeros(len(variants))
         for j, name in enumerate(names):
             ax.bar(x, shares[:, j], 0.6, bottom=bottom, label=name, color=cmap(j))

@@ -10,6 +10,7 @@ made once too. Tests must not change a shared run's results (they copy it first)
 from __future__ import annotations
 
 import functools
+import importlib
 import http.server
 import json
 import os
@@ -17,6 +18,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import types
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -420,6 +422,65 @@ def braindecode081_dir() -> Path:
     except OSError:  # another process finished first
         shutil.rmtree(partial, ignore_errors=True)
     return target
+
+
+#: braindecode 1.8.1, the oracle of the attribution methods and their scores. Its package
+#: ``__init__`` needs torchaudio (no build for this torch), but ``braindecode.visualization``'s
+#: ``metrics``, ``sanity``, ``topology`` and ``attribution`` import only numpy, torch, mne,
+#: scipy and captum: they are loaded with both package ``__init__`` files bypassed.
+BRAINDECODE_181 = "braindecode==1.8.1"
+
+
+@pytest.fixture(scope="session")
+def braindecode181() -> Callable[[str], types.ModuleType]:
+    """Load a ``braindecode.visualization`` module of braindecode 1.8.1, e.g. ``"metrics"``.
+
+    Installed once with ``pip install --no-deps --target`` into ``.oracle/`` (as the 0.8.1
+    oracle). ``braindecode`` and ``braindecode.visualization`` are registered as bare
+    module objects whose ``__path__`` is the installed folder while the module is
+    imported; afterwards ``sys.modules`` is restored, so the venv's braindecode 0.4.85
+    stays the one ``import braindecode`` gives. The loaded modules keep their own
+    references and work after that.
+    """
+    tag = f"py{sys.version_info.major}{sys.version_info.minor}"
+    target = REPO / ".oracle" / f"braindecode-1.8.1-{tag}"
+    target.parent.mkdir(exist_ok=True)
+    with FileLock(f"{target}.lock"):
+        if not (target / ".complete").is_file():
+            partial = target.with_name(f"{target.name}.partial-{os.getpid()}")
+            shutil.rmtree(partial, ignore_errors=True)
+            command = [sys.executable, "-m", "pip", "install", "--no-deps", "--no-input"]
+            command += ["--disable-pip-version-check", "--target", str(partial), BRAINDECODE_181]
+            result = subprocess.run(command, capture_output=True, text=True, timeout=900)
+            if result.returncode != 0:
+                shutil.rmtree(partial, ignore_errors=True)
+                pytest.fail(f"cannot install the braindecode 1.8.1 oracle:\n{result.stderr[-3000:]}")
+            (partial / ".complete").write_text(BRAINDECODE_181 + "\n")
+            shutil.rmtree(target, ignore_errors=True)
+            partial.rename(target)
+    loaded: dict[str, types.ModuleType] = {}
+
+    def load(name: str) -> types.ModuleType:
+        if name in loaded:
+            return loaded[name]
+        saved = {k: v for k, v in sys.modules.items() if k.split(".")[0] == "braindecode"}
+        for key in saved:
+            del sys.modules[key]
+        try:
+            for package in ("braindecode", "braindecode.visualization"):
+                module = types.ModuleType(package)
+                module.__path__ = [str(target.joinpath(*package.split(".")))]
+                sys.modules[package] = module
+            for done, module in loaded.items():  # modules they import from each other
+                sys.modules[f"braindecode.visualization.{done}"] = module
+            loaded[name] = importlib.import_module(f"braindecode.visualization.{name}")
+        finally:
+            for key in [k for k in sys.modules if k.split(".")[0] == "braindecode"]:
+                del sys.modules[key]
+            sys.modules.update(saved)
+        return loaded[name]
+
+    return load
 
 
 def image_value_at(ax, xy: np.ndarray) -> float:

@@ -43,6 +43,8 @@ PACKAGES = (
     "pooch",
     "mne-icalabel",
     "python-picard",
+    "captum",
+    "zennit",
 )
 
 #: Config keys (section, key) that seed a random number generator.

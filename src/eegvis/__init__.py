@@ -16,7 +16,8 @@ The subpackages, in the order data flows through them:
 - :mod:`eegvis.training`: cropped training.
 - :mod:`eegvis.analyses`: :func:`envelope_activation_maps` (paper Fig. 15),
   :func:`envelope_class_maps` (Fig. 14), :func:`gradient_maps`,
-  :func:`perturbation_maps`, and their engines.
+  :func:`perturbation_maps`, :func:`attribution_maps` (Captum, LRP and Haufe
+  methods on the same footing), and their engines.
 - :mod:`eegvis.maps`: the labelled result type, :func:`read_maps` and the
   ``.eegvis`` accessor (table, netCDF, band means, cross-subject tests, scalp maps).
 - :mod:`eegvis.stats`: :func:`one_sample_test` (sign-flip tmax, cluster or FDR
@@ -41,6 +42,7 @@ __version__ = "0.1.0"
 _PUBLIC = {
     "envelope_activation_maps": "eegvis.analyses.envelope_maps",
     "envelope_class_maps": "eegvis.analyses.envelope_maps",
+    "attribution_maps": "eegvis.analyses.attribution_maps",
     "gradient_maps": "eegvis.analyses.spectral_maps",
     "perturbation_maps": "eegvis.analyses.spectral_maps",
     "receptive_fields": "eegvis.models.layers",

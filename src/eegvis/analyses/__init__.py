@@ -25,7 +25,8 @@ the window.
 - Their engines: :mod:`~eegvis.analyses.envelopes` (band-power envelopes),
   :mod:`~eegvis.analyses.correlation` (streaming Pearson correlation),
   :mod:`~eegvis.analyses.envelope_activation`, :mod:`~eegvis.analyses.gradients`,
-  :mod:`~eegvis.analyses.perturbation`.
+  :mod:`~eegvis.analyses.perturbation`, :mod:`~eegvis.analyses.attribution`
+  (:mod:`~eegvis.analyses.attribution_maps` makes per-subject maps of it).
 """
 
 import lazy_loader
@@ -33,6 +34,9 @@ import lazy_loader
 __getattr__, __dir__, __all__ = lazy_loader.attach(
     __name__,
     submodules=[
+        "attribution",
+        "attribution_maps",
+        "methods",
         "correlation",
         "envelope_activation",
         "envelope_maps",
@@ -42,6 +46,15 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
         "spectral_maps",
     ],
     submod_attrs={
+        "methods": ["CROP_METHODS", "METHODS", "METHOD_OPTIONS", "method_options"],
+        "attribution": [
+            "attribute",
+            "class_attribution_means",
+            "explained_model",
+            "haufe_patterns",
+            "method_inputs",
+        ],
+        "attribution_maps": ["attribution_maps", "attribution_subjects", "crop_attribution"],
         "envelope_maps": [
             "envelope_activation_maps",
             "envelope_activation_networks",

@@ -1,18 +1,25 @@
 """What the map builders share: each subject's crops, stacking, coordinates and attributes.
 
 Private to :mod:`eegvis.analyses`; :mod:`~eegvis.analyses.envelope_maps` and
-:mod:`~eegvis.analyses.spectral_maps` call it.
+:mod:`~eegvis.analyses.spectral_maps` and :mod:`~eegvis.analyses.attribution_maps`
+call it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import Any
+
 import mne
 import numpy as np
+import xarray as xr
 from torch import nn
 
+from eegvis.analyses._shared import has_log_softmax
 from eegvis.analyses.correlation import StreamingCorrelation
 from eegvis.analyses.envelope_activation import OUTPUT, window_starts
 from eegvis.analyses.envelopes import cut_windows
+from eegvis.data.trials import event_classes, iter_epochs_subjects
 from eegvis.maps import channel_coords, subject_coords
 from eegvis.models.layers import LayerGeometry, receptive_fields
 
@@ -66,3 +73,34 @@ def merge_statistics(
         totals[key].merge(other)
     else:
         totals[key] = other
+
+
+def on_epochs(
+    subjects_maps: Callable[..., xr.Dataset],
+    model: nn.Module,
+    epochs: mne.BaseEpochs,
+    classes: Sequence[str] | None,
+    units: str,
+    strip_log_softmax: bool,
+    **options: Any,
+) -> xr.Dataset:
+    """Run a ``*_subjects`` function on the subjects of ``epochs``.
+
+    The classes default to the order of ``epochs.event_id``; the LogSoftmax is
+    stripped only if asked for and the model has one.
+    """
+    classes = event_classes(epochs, classes)
+    return subjects_maps(
+        model,
+        iter_epochs_subjects(epochs, classes, units),
+        epochs.info,
+        classes,
+        strip_log_softmax=strip_log_softmax and has_log_softmax(model),
+        **options,
+    )
+
+
+def spectral_coords(coords: dict, freqs: np.ndarray, classes: Sequence[str]) -> dict:
+    """Add the ``frequency`` and ``class`` coordinates of a spectral map to ``coords``."""
+    coords.update(frequency=("frequency", freqs), **{"class": ("class", np.array(classes))})
+    return coords

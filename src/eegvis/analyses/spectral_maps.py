@@ -8,8 +8,8 @@ calls, on one subject's trials at a time (see :mod:`eegvis.analyses`).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any, Literal
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Literal
 
 import mne
 import numpy as np
@@ -20,16 +20,16 @@ from eegvis.analyses._labelled import (
     common_coords,
     crop_geometry,
     map_attrs,
+    on_epochs,
+    spectral_coords,
     stack_subjects,
     subject_crops,
 )
 from eegvis.analyses._noise import Perturbation
-from eegvis.analyses._shared import has_log_softmax
 from eegvis.analyses._spill import spilled_rows
 from eegvis.analyses.gradients import amplitude_gradients, class_amplitude_difference
 from eegvis.analyses.perturbation import PerturbationMaps, perturbation_correlations
 from eegvis.data.subjects import SubjectTrials
-from eegvis.data.trials import event_classes, iter_epochs_subjects
 from eegvis.models.layers import LayerGeometry
 from eegvis.utils.docs import fill_doc
 
@@ -65,7 +65,7 @@ def gradient_maps(
     maps : xarray.Dataset
         See :func:`gradient_subjects` and :func:`eegvis.analyses.gradients.amplitude_gradients`.
     """
-    return _on_epochs(
+    return on_epochs(
         gradient_subjects,
         model,
         epochs,
@@ -118,7 +118,7 @@ def gradient_subjects(
         "pooled": (dims[1:], np.average(subject_maps, axis=0, weights=n_crops)),
         "amplitude_difference": (dims, np.stack(differences)),
     }
-    coords = _spectral_coords(common_coords(info, done), freqs, classes)
+    coords = spectral_coords(common_coords(info, done), freqs, classes)
     coords["n_crops"] = ("subject", np.array(n_crops))
     return xr.Dataset(data, coords, map_attrs("gradient", "gradient", network, info, length))
 
@@ -161,7 +161,7 @@ def perturbation_maps(
     maps : xarray.Dataset
         See :func:`perturbation_subjects`.
     """
-    return _on_epochs(
+    return on_epochs(
         perturbation_subjects,
         model,
         epochs,
@@ -252,37 +252,6 @@ def perturbation_subjects(
     return dataset
 
 
-def _on_epochs(
-    subjects_maps: Callable[..., xr.Dataset],
-    model: nn.Module,
-    epochs: mne.BaseEpochs,
-    classes: Sequence[str] | None,
-    units: str,
-    strip_log_softmax: bool,
-    **options: Any,
-) -> xr.Dataset:
-    """Run a ``*_subjects`` function on the subjects of ``epochs``.
-
-    The classes default to the order of ``epochs.event_id``; the LogSoftmax is
-    stripped only if asked for and the model has one.
-    """
-    classes = event_classes(epochs, classes)
-    return subjects_maps(
-        model,
-        iter_epochs_subjects(epochs, classes, units),
-        epochs.info,
-        classes,
-        strip_log_softmax=strip_log_softmax and has_log_softmax(model),
-        **options,
-    )
-
-
-def _spectral_coords(coords: dict, freqs: np.ndarray, classes: Sequence[str]) -> dict:
-    """Add the ``frequency`` and ``class`` coordinates of a spectral map to ``coords``."""
-    coords.update(frequency=("frequency", freqs), **{"class": ("class", np.array(classes))})
-    return coords
-
-
 class _SubjectCrops:
     """Each subject's crops, one subject at a time, recording whose they are.
 
@@ -351,7 +320,7 @@ def _perturbation_dataset(
     if phase:
         coords = {k: v for k, v in coords.items() if v[0] != "channel"}
         coords["channel"] = ("channel", np.array(["all"]))
-    coords = _spectral_coords(coords, result.freqs, classes)
+    coords = spectral_coords(coords, result.freqs, classes)
     coords["iteration"] = ("iteration", np.arange(1, result.n_iterations + 1))
     coords["n_crops"] = ("subject", np.array([np.sum(groups == s) for s, _ in done]))
     return xr.Dataset(data, coords)

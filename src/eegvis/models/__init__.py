@@ -19,7 +19,7 @@ from eegvis.models.dense import (
     output_strides,
     to_dense_prediction_model,
 )
-from eegvis.models.inference import inference_copy
+from eegvis.models.inference import attribution_copy, inference_copy
 from eegvis.models.io import (
     ModelFileError,
     build_dense_network,
@@ -57,6 +57,7 @@ __all__ = [
     "crop_starts",
     "default_layers",
     "fused_first_block",
+    "attribution_copy",
     "inference_copy",
     "load_architecture",
     "load_model",

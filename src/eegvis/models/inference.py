@@ -204,17 +204,77 @@ def inference_copy(model: nn.Module, *, differentiable: bool = False) -> nn.Modu
         outputs equal those of ``model`` in eval mode up to float rounding
         (tested to 1e-5 relative in float32 and 1e-10 in float64).
     """
-    copy = fold_batch_norm(model).requires_grad_(False)
-    for module in list(copy.modules()):
-        if isinstance(module, SplitFirstLayerNet) and module.fused_layers:
-            module.conv_time = fused_first_block(module.conv_time, module.conv_spat)
-            module.conv_spat = nn.Identity()
+    copy = _folded(model)
     parameter = next(copy.parameters(), None)
     if parameter is None or parameter.device.type != "cpu":
         return copy
     for module in list(copy.modules()):
         if isinstance(module, nn.Sequential):
             _channels_last_children(module, in_place=not differentiable)
+    return copy
+
+
+def attribution_copy(model: nn.Module, *, strip_log_softmax: bool = False) -> nn.Module:
+    """Return a copy of ``model`` that attribution methods recognise, layer by layer.
+
+    Batch norms are folded and eegvis's split first block fused, as in
+    :func:`inference_copy`, but the layout stays channels-first and the layers
+    stay the standard PyTorch modules that Captum's DeepLIFT and Zennit's LRP
+    rules know by type (``nn.Conv2d``, ``nn.ELU``). An ELU applied through
+    :class:`eegvis.models.Expression` becomes an ``nn.ELU`` (the same
+    function), so that DeepLIFT applies its rescale rule to it instead of the
+    plain gradient. Max pooling over time becomes :class:`StridedMaxPool1d`
+    (the same windows and values), which both pass backwards as the gradient
+    does, to each window's maximum: Captum's own DeepLIFT rule for
+    ``nn.MaxPool1d`` fails on the dilated pooling of dense networks. ``model``
+    itself is not changed.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        Any network.
+    strip_log_softmax : bool
+        If True, the last ``nn.LogSoftmax`` becomes an ``nn.Identity``, so that the
+        methods explain the raw class scores.
+
+    Returns
+    -------
+    torch.nn.Module
+        The copy, in eval mode, with the parameters' device and dtype; its
+        parameters do not require gradients.
+
+    Raises
+    ------
+    ValueError
+        If ``strip_log_softmax`` is set and the model has no ``nn.LogSoftmax``.
+    """
+    copy = _folded(model)
+    for module in list(copy.modules()):
+        for name, child in list(module.named_children()):
+            if isinstance(child, Expression) and child.fn is F.elu:
+                setattr(module, name, nn.ELU())
+            elif type(child) is nn.MaxPool1d and _channels_last(child) is not child:
+                setattr(module, name, StridedMaxPool1d.from_module(child))
+    if strip_log_softmax:
+        owners = [
+            (module, name)
+            for module in copy.modules()
+            for name, child in module.named_children()
+            if isinstance(child, nn.LogSoftmax)
+        ]
+        if not owners:
+            raise ValueError("strip_log_softmax=True but the model has no nn.LogSoftmax")
+        setattr(*owners[-1], nn.Identity())
+    return copy
+
+
+def _folded(model: nn.Module) -> nn.Module:
+    """Return a copy of ``model`` in eval mode, batch norms folded, split first block fused."""
+    copy = fold_batch_norm(model).requires_grad_(False)
+    for module in list(copy.modules()):
+        if isinstance(module, SplitFirstLayerNet) and module.fused_layers:
+            module.conv_time = fused_first_block(module.conv_time, module.conv_spat)
+            module.conv_spat = nn.Identity()
     return copy
 
 

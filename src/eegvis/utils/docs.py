@@ -52,6 +52,15 @@ docdict["map_tables"] = """statistics, reliability : pandas.DataFrame
     :func:`eegvis.stats.tables.reliability_table`)."""
 docdict["ch_names"] = """ch_names : sequence of str
     Channel names of the maps."""
+docdict["relevance"] = """relevance : array-like, shape (..., n_channels, n_freqs)
+    Attribution maps, finite, any leading axes (e.g. subjects); scored on
+    ``|relevance|``."""
+docdict["mask"] = """mask : array-like of bool, shape (n_channels, n_freqs)
+    Where the truth lies (e.g. :func:`eegvis.data.artifacts.planted_masks`): the
+    shape of the trailing axes of ``relevance``, with at least one cell in and
+    one out."""
+docdict["ground_truth_score"] = """score : float | numpy.ndarray, shape (...)
+    One score per map (a float for a single map)."""
 docdict["figure_subjects"] = """subjects : {"all", "train", "valid"}
     Subjects the statistics used (named in the caption)."""
 docdict["figure_title"] = """title : str

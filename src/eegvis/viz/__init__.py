@@ -10,6 +10,7 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
         "envelopes",
         "ica",
         "labels",
+        "quality",
         "reliance",
         "spectral",
         "topomaps",
@@ -27,6 +28,7 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
         "envelopes": ["plot_envelope_activation", "plot_envelope_class"],
         "ica": ["plot_excluded_components"],
         "labels": ["band_title"],
+        "quality": ["plot_attribution_quality"],
         "reliance": ["plot_reliance"],
         "spectral": ["plot_band_maps", "plot_spectrum"],
         "topomaps": [

@@ -1,4 +1,4 @@
-"""Titles of a figure's rows and columns: layers and bands.
+"""Titles of a figure's rows, columns and panels: layers, bands and scores.
 
 No plotting imports, so the workflow's rules can use them when they are parsed.
 """
@@ -12,6 +12,14 @@ LAYER_TITLES = {
     "pool_nonlin_3": "block 3",
     "pool_nonlin_4": "block 4",
     "conv_classifier": "classifier",
+}
+
+#: Panel titles of the ground-truth scores (:data:`eegvis.evaluation.ground_truth.METRICS`).
+METRIC_TITLES = {
+    "relevance_mass_accuracy": "relevance mass accuracy",
+    "relevance_rank_accuracy": "relevance rank accuracy",
+    "pointing_game": "pointing game",
+    "roc_auc": "ROC-AUC",
 }
 
 

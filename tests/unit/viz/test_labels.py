@@ -5,8 +5,9 @@ from __future__ import annotations
 import subprocess
 import sys
 
+from eegvis.evaluation.ground_truth import METRICS
 from eegvis.models import BLOCK_OUTPUTS
-from eegvis.viz.labels import LAYER_TITLES, band_title
+from eegvis.viz.labels import LAYER_TITLES, METRIC_TITLES, band_title
 
 
 def test_every_analysed_layer_has_a_title_in_order():
@@ -32,3 +33,7 @@ def test_labels_import_without_plotting_libraries():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
     )
     assert result.stdout.strip() == "False"
+
+
+def test_every_ground_truth_score_has_a_panel_title():
+    assert list(METRIC_TITLES) == list(METRICS)

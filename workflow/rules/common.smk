@@ -12,6 +12,7 @@ from eegvis.pipeline.config import (
     resolve_bands,
     resolve_training,
 )
+from eegvis.analyses.methods import METHOD_OPTIONS
 from eegvis.data.eegbci import dataset_root
 from eegvis.pipeline.variants import variant_configs
 from eegvis.viz.labels import band_title
@@ -61,7 +62,17 @@ MODELS = ["trained", *CONTROLS]
 CONTRASTS = [*MODELS, *(f"trained-{control}" for control in CONTROLS)]
 # Per-subject split, recorded in every per-subject map.
 SPLITS = {subject: split for split in ("train", "valid") for subject in config["subjects"][split]}
-ANALYSES = ["envelope_activation", "envelope_class", "gradient", "attribution", "perturbation"]
+# Attribution methods (attribution.smk): each is an analysis of its own, named after it.
+ATTRIBUTION = config["attribution"]
+METHODS = ATTRIBUTION["methods"]
+ANALYSES = [
+    "envelope_activation",
+    "envelope_class",
+    "gradient",
+    "attribution",
+    "perturbation",
+    *METHODS,
+]
 
 
 def raw_files(wildcards):
@@ -136,9 +147,13 @@ MAP_BANDS = {
     "perturbation": {band["name"]: band for band in config["perturbation"]["bands"]},
     "gradient": {band["name"]: band for band in config["gradient"]["bands"]},
 }
-# The gradient attribution is computed from the gradient results, on their bands.
+# The gradient attribution is computed from the gradient results, on their bands; the
+# attribution methods have result folders of their own and the gradient's bands too.
 MAP_BANDS["attribution"] = MAP_BANDS["gradient"]
 RESULT_FOLDER = {"attribution": "gradient"}
+for method in METHODS:
+    MAP_BANDS[method] = MAP_BANDS["gradient"]
+    RESULT_FOLDER[method] = f"attribution/{method}"
 # Analyses with their own result files per network (channel x frequency x class).
 SPECTRAL = ["gradient", "perturbation"]
 # Maps the artifact-reliance report divides among scalp regions and frequencies.
@@ -150,6 +165,7 @@ wildcard_constraints:
     model="|".join(MODELS),
     analysis="|".join(ANALYSES),
     reliance_analysis="|".join(RELIANCE_ANALYSES),
+    method="|".join(METHODS) or "no-method",
     band="|".join(sorted({name for bands in MAP_BANDS.values() for name in bands})),
 
 
@@ -202,6 +218,22 @@ def map_bands(wildcards):
     return config["bands"]
 
 
+def method_options(wildcards):
+    """The config's options of one attribution method (n_steps, window, ...)."""
+    options = METHOD_OPTIONS.get(wildcards.method, {})
+    return {key: ATTRIBUTION[key] for key in options if key in ATTRIBUTION}
+
+
+# The maps scored against the planted truth (synthetic data): every method's and, as the
+# paper's own method, the amplitude gradient's, of every network.
+QUALITY_MAPS = [(method, model) for method in ["gradient", *METHODS] for model in MODELS]
+
+
+def quality_map(method, model):
+    """The result file of one method's maps of one network."""
+    return f"{RESULTS}/{RESULT_FOLDER.get(method, method)}/{model}.nc"
+
+
 def map_band(wildcards):
     """The band of one gradient or perturbation scalp-map figure."""
     return MAP_BANDS[wildcards.analysis][wildcards.band]
@@ -224,6 +256,9 @@ def final_outputs():
             analysis=SPECTRAL,
             ext=["png", "pdf"],
         ),
+        *expand(
+            f"{RESULTS}/attribution/{{method}}/{{model}}.csv.gz", method=METHODS, model=MODELS
+        ),
         f"{RESULTS}/reliability.csv",
         f"{RESULTS}/diagnostics/artifact_reliance.csv",
         *expand(
@@ -243,6 +278,11 @@ def final_outputs():
         )
     if SOURCE == "synthetic":
         outputs.append(f"{RECORDINGS_DIR}/planted_effect.json")
+        if METHODS:
+            outputs += [
+                f"{RESULTS}/evaluation/attribution_quality.csv",
+                *expand(f"{RESULTS}/figures/attribution_quality.{{ext}}", ext=["png", "pdf"]),
+            ]
     if ICA:
         outputs += [
             f"{RESULTS}/preprocessing/ica_summary.csv",

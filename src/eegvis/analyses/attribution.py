@@ -27,10 +27,13 @@ The methods (:data:`METHODS`):
 - ``occlusion``: the change of ``p_k`` when a window of ``window`` features
   (frequency bins or samples) of one channel is set to zero (Captum
   ``Occlusion``); one forward pass per window and channel, so slow.
-- ``lrp``: layer-wise relevance propagation with a Zennit composite (default
-  ``epsilon_alpha2_beta1``: epsilon rule for dense layers, alpha-beta for
-  convolutions, which handles the signed inputs and ELUs of EEG networks;
-  Captum's LRP rejects ELU). In the spectral domain the synthesis itself is
+- ``lrp``: layer-wise relevance propagation with Zennit's rules (Captum's LRP
+  rejects ELU). Default composite ``epsilon``: the epsilon rule for every
+  convolution and dense layer, activations passed, which conserves the class
+  score up to what biases absorb and suits the signed inputs of EEG; Zennit's
+  named composites (e.g. ``epsilon_alpha2_beta1``, alpha-beta for
+  convolutions, which does not conserve where a neuron's inputs all push one
+  way) are options. In the spectral domain the synthesis itself is
   an epsilon-rule layer, so relevance flows from the crop back to its
   amplitudes as through any linear layer. The relevance of the output is the
   class score.
@@ -417,17 +420,24 @@ def _gradient_shap(
 ) -> Tensor:
     from captum.attr import GradientShap
 
+    # Captum draws the baselines and the points between them from numpy's global random
+    # state (and noise from torch's): both are seeded here and restored afterwards.
     devices = [inputs.device] if inputs.device.type == "cuda" else []
-    with torch.random.fork_rng(devices=devices):
-        torch.manual_seed(seed)
-        return GradientShap(explained).attribute(
-            inputs,
-            baselines=inputs.detach(),
-            target=target,
-            additional_forward_args=_extra(phase),
-            n_samples=n_samples,
-            stdevs=0.0,
-        )
+    numpy_state = np.random.get_state()  # noqa: NPY002
+    try:
+        with torch.random.fork_rng(devices=devices):
+            torch.manual_seed(seed)
+            np.random.seed(seed)  # noqa: NPY002
+            return GradientShap(explained).attribute(
+                inputs,
+                baselines=inputs.detach(),
+                target=target,
+                additional_forward_args=_extra(phase),
+                n_samples=n_samples,
+                stdevs=0.0,
+            )
+    finally:
+        np.random.set_state(numpy_state)  # noqa: NPY002
 
 
 def _occlusion(
@@ -448,11 +458,7 @@ def _occlusion(
 def _lrp(
     explained: ClassScores, inputs: Tensor, phase: Tensor | None, target: Tensor, composite: str
 ) -> Tensor:
-    COMPOSITES = zennit_module("composites").COMPOSITES  # noqa: N806
-    Epsilon = zennit_module("rules").Epsilon  # noqa: N806
-    if composite not in COMPOSITES:
-        raise ValueError(f"composite must be one of {sorted(COMPOSITES)}, got {composite!r}")
-    rules = COMPOSITES[composite](layer_map=[(SpectralSynthesis, Epsilon())])
+    rules = _lrp_rules(composite)
     if explained.synthesis is not None:
         explained.synthesis.phase = phase
     inputs = inputs.detach().requires_grad_(True)
@@ -465,6 +471,30 @@ def _lrp(
         if explained.synthesis is not None:
             explained.synthesis.phase = None
     return relevance
+
+
+def _lrp_rules(composite: str) -> Any:
+    """Return the Zennit composite named ``composite``; the synthesis is an epsilon layer.
+
+    ``"epsilon"``: the epsilon rule for every linear layer (convolutions, dense layers,
+    the synthesis), activations and batch norms passed: relevance is conserved up to
+    what biases absorb. Zennit's own composites by their registered names otherwise.
+    """
+    composites, rules, kinds = (zennit_module(name) for name in ("composites", "rules", "types"))
+    synthesis = (SpectralSynthesis, rules.Epsilon())
+    if composite == "epsilon":
+        return composites.LayerMapComposite(
+            layer_map=[
+                synthesis,
+                (kinds.Activation, rules.Pass()),
+                (kinds.BatchNorm, rules.Pass()),
+                (kinds.Linear, rules.Epsilon()),
+            ]
+        )
+    if composite not in composites.COMPOSITES:
+        names = sorted(["epsilon", *composites.COMPOSITES])
+        raise ValueError(f"composite must be one of {names}, got {composite!r}")
+    return composites.COMPOSITES[composite](layer_map=[synthesis])
 
 
 _CAPTUM: dict[str, Callable[..., Tensor]] = {

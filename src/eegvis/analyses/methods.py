@@ -26,7 +26,7 @@ METHOD_OPTIONS: dict[str, dict[str, Any]] = {
     "integrated_gradients": {"n_steps": 16},
     "gradient_shap": {"n_samples": 8, "seed": 0},
     "occlusion": {"window": 8},
-    "lrp": {"composite": "epsilon_alpha2_beta1"},
+    "lrp": {"composite": "epsilon"},
 }
 
 

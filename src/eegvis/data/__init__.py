@@ -22,7 +22,7 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
         "trials",
     ],
     submod_attrs={
-        "artifacts": ["Artifacts", "planted_masks", "planted_regions"],
+        "artifacts": ["Artifacts", "planted_masks", "planted_regions", "region_masks"],
         "bandpassing": [
             "bandpass_trials",
             "bandpassed_subjects",

@@ -9,7 +9,7 @@ of everything planted (brain effect and artifacts), the masks to score maps with
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import mne
@@ -367,6 +367,38 @@ def planted_masks(
     ValueError
         If a channel is not an EEGBCI channel or ``freqs`` is not 1-D.
     """
+    return region_masks(planted_regions(artifacts, planted=planted), ch_names, freqs)
+
+
+def region_masks(
+    regions: Mapping[str, Mapping[str, Sequence]],
+    ch_names: Sequence[str],
+    freqs: Sequence[float] | np.ndarray,
+) -> dict[str, np.ndarray]:
+    """Return channel x frequency masks of planted regions, e.g. read from ``planted_effect.json``.
+
+    Parameters
+    ----------
+    regions : mapping
+        Name -> ``{"channels": [...], "bands": [[low, high], ...]}``, as
+        :func:`planted_regions` returns and the workflow's ``planted_effect.json``
+        holds under ``masks``.
+    ch_names : sequence of str
+        The map's channels, standard or EDF names of EEGBCI channels.
+    freqs : array-like, shape (n_freqs,)
+        The map's frequencies in Hz.
+
+    Returns
+    -------
+    masks : dict of str to ndarray of bool, shape (n_channels, n_freqs)
+        True at the region's channels and at the frequencies inside any of its
+        bands (edges included).
+
+    Raises
+    ------
+    ValueError
+        If a channel is not an EEGBCI channel or ``freqs`` is not 1-D.
+    """
     names = [standard_channel_name(name) for name in ch_names]
     unknown = [name for name, std in zip(ch_names, names, strict=True) if std not in CHANNELS]
     if unknown:
@@ -375,7 +407,7 @@ def planted_masks(
     if freqs.ndim != 1:
         raise ValueError(f"freqs must be 1-D, got shape {freqs.shape}")
     masks = {}
-    for name, region in planted_regions(artifacts, planted=planted).items():
+    for name, region in regions.items():
         in_bands = np.zeros(freqs.shape, dtype=bool)
         for low, high in region["bands"]:
             in_bands |= (freqs >= low) & (freqs <= high)

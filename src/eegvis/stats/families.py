@@ -21,6 +21,7 @@ import numpy as np
 import xarray as xr
 
 import eegvis.maps  # noqa: F401  (registers the .eegvis accessor)
+from eegvis.analyses.methods import METHODS
 from eegvis.utils.docs import fill_doc
 
 
@@ -112,9 +113,12 @@ def analysis_families(
 
     Parameters
     ----------
-    analysis : {"envelope_class", "envelope_activation", "gradient", "attribution", "perturbation"}
-        The analysis; ``attribution`` is computed from the gradient maps
-        (:func:`attribution_results`).
+    analysis : str
+        ``"envelope_class"``, ``"envelope_activation"``, ``"gradient"``,
+        ``"attribution"`` (computed from the gradient maps, see
+        :func:`attribution_results`), ``"perturbation"`` or an attribution method
+        (:data:`eegvis.analyses.methods.METHODS`, its maps from
+        :func:`eegvis.analyses.attribution_maps.attribution_subjects`).
     results : mapping of str to xarray.Dataset
         Its maps: ``{"envelope_class": maps}``, else per network.
     bands : sequence of mapping
@@ -132,7 +136,7 @@ def analysis_families(
         return envelope_activation_families(results, controls, subjects)
     if analysis == "attribution":
         return spectral_families(analysis, attribution_results(results), bands, controls, subjects)
-    if analysis in ("gradient", "perturbation"):
+    if analysis in ("gradient", "perturbation", *METHODS):
         return spectral_families(analysis, results, bands, controls, subjects)
     raise ValueError(f"unknown analysis {analysis!r}")
 

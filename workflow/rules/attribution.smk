@@ -1,0 +1,76 @@
+# Attribution methods (eegvis.analyses.attribution) on the gradient's per-subject pipeline:
+# one job per method and network; their statistics and scalp maps come from statistics.smk.
+
+
+rule attribution_maps:
+    input:
+        model=f"{RESULTS}/models/{{model}}.pt",
+        epochs=subject_files("all", "_epo.fif"),
+        summaries=subject_files("all", ".json"),
+    output:
+        maps=f"{RESULTS}/attribution/{{method}}/{{model}}.nc",
+        table=f"{RESULTS}/attribution/{{method}}/{{model}}.csv.gz",
+    log:
+        f"{LOGS}/attribution/{{method}}/{{model}}.log",
+    benchmark:
+        f"{BENCHMARKS}/attribution/{{method}}/{{model}}.tsv"
+    conda:
+        "../../envs/eegvis.yaml"
+    threads: 2
+    resources:
+        gpu=1,
+        mem_mb=4000,
+        runtime=120,
+    params:
+        batch_size=ATTRIBUTION["batch_size"],
+        options=method_options,
+        units=config["epochs"]["units"],
+        device=config["training"]["device"],
+        splits=SPLITS,
+    script:
+        "../../scripts/attribution_maps.py"
+
+
+rule attribution_quality:
+    input:
+        planted=f"{RECORDINGS_DIR}/planted_effect.json",
+        maps=[quality_map(method, model) for method, model in QUALITY_MAPS],
+    output:
+        summary=report(
+            f"{RESULTS}/evaluation/attribution_quality.csv",
+            caption="../report/attribution_quality.rst",
+            category="Attribution methods",
+        ),
+        subjects=f"{RESULTS}/evaluation/attribution_quality_subjects.csv",
+    log:
+        f"{LOGS}/attribution_quality.log",
+    conda:
+        "../../envs/eegvis.yaml"
+    resources:
+        mem_mb=2000,
+        runtime=10,
+    params:
+        maps=QUALITY_MAPS,
+        variables={"gradient": "gradient"},
+    script:
+        "../../scripts/attribution_quality.py"
+
+
+rule plot_attribution_quality:
+    input:
+        f"{RESULTS}/evaluation/attribution_quality.csv",
+    output:
+        report(
+            f"{RESULTS}/figures/attribution_quality.png",
+            caption="../report/attribution_quality.rst",
+            category="Attribution methods",
+        ),
+        f"{RESULTS}/figures/attribution_quality.pdf",
+    log:
+        f"{LOGS}/plot_attribution_quality.log",
+    conda:
+        "../../envs/eegvis.yaml"
+    params:
+        data=DATA_NOTE,
+    script:
+        "../../scripts/plot_attribution_quality.py"

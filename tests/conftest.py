@@ -10,8 +10,8 @@ made once too. Tests must not change a shared run's results (they copy it first)
 from __future__ import annotations
 
 import functools
-import importlib
 import http.server
+import importlib
 import json
 import os
 import shutil
@@ -454,7 +454,9 @@ def braindecode181() -> Callable[[str], types.ModuleType]:
             result = subprocess.run(command, capture_output=True, text=True, timeout=900)
             if result.returncode != 0:
                 shutil.rmtree(partial, ignore_errors=True)
-                pytest.fail(f"cannot install the braindecode 1.8.1 oracle:\n{result.stderr[-3000:]}")
+                pytest.fail(
+                    f"cannot install the braindecode 1.8.1 oracle:\n{result.stderr[-3000:]}"
+                )
             (partial / ".complete").write_text(BRAINDECODE_181 + "\n")
             shutil.rmtree(target, ignore_errors=True)
             partial.rename(target)

@@ -11,6 +11,7 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
         "ica",
         "labels",
         "reliance",
+        "sanity",
         "spectral",
         "topomaps",
         "training",
@@ -28,6 +29,7 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
         "ica": ["plot_excluded_components"],
         "labels": ["band_title"],
         "reliance": ["plot_reliance"],
+        "sanity": ["plot_cascading"],
         "spectral": ["plot_band_maps", "plot_spectrum"],
         "topomaps": [
             "eeg_info",

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import contextlib
 from collections import OrderedDict
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 import torch
 from torch import Tensor, nn
+from torch.nn.modules.batchnorm import _BatchNorm
 
 from eegvis.models.dense import analytic_fields, output_lengths, output_strides
 from eegvis.models.layers import LayerGeometry
@@ -163,10 +164,43 @@ class SplitFirstLayerNet(nn.Sequential):
         return x
 
 
+def layer_initialisation(module: nn.Module) -> Callable[[nn.Module], None] | None:
+    """Return how eegvis's networks initialise a layer of the type of ``module``, if they do.
+
+    As braindecode 0.4: a convolution (``nn.Conv2d``, the type of every eegvis
+    convolution) gets Xavier-uniform weights (gain 1) and a zero bias; a batch
+    norm (``nn.BatchNorm1d``/``2d``/``3d``) a weight of one, a zero bias and
+    reset running statistics (its ``reset_parameters()``: how a new batch norm
+    starts).
+
+    Parameters
+    ----------
+    module : torch.nn.Module
+        A layer.
+
+    Returns
+    -------
+    initialise : callable | None
+        ``initialise(module)`` initialises ``module`` in place, drawing from
+        torch's global generator; None for other types.
+    """
+    if isinstance(module, nn.Conv2d):
+        return _xavier_uniform
+    if isinstance(module, _BatchNorm):
+        return _BatchNorm.reset_parameters
+    return None
+
+
+def _xavier_uniform(conv: nn.Conv2d) -> None:
+    """Xavier-uniform weights (gain 1) and a zero bias."""
+    nn.init.xavier_uniform_(conv.weight, gain=1)
+    if conv.bias is not None:
+        nn.init.zeros_(conv.bias)
+
+
 def _initialise(model: nn.Module) -> None:
     """Initialise as braindecode 0.4: Xavier conv weights in layer order, zero conv biases."""
     for module in model.modules():
-        if isinstance(module, nn.Conv2d):
-            nn.init.xavier_uniform_(module.weight, gain=1)
-            if module.bias is not None:
-                nn.init.zeros_(module.bias)
+        initialise = layer_initialisation(module)
+        if initialise is not None:
+            initialise(module)

@@ -12,6 +12,7 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
         "labels",
         "quality",
         "reliance",
+        "sanity",
         "spectral",
         "topomaps",
         "training",
@@ -30,6 +31,7 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
         "labels": ["band_title"],
         "quality": ["plot_attribution_quality"],
         "reliance": ["plot_reliance"],
+        "sanity": ["plot_cascading"],
         "spectral": ["plot_band_maps", "plot_spectrum"],
         "topomaps": [
             "eeg_info",

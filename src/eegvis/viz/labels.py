@@ -26,3 +26,10 @@ METRIC_TITLES = {
 def band_title(name: str, low: float, high: float) -> str:
     """Return a row title such as ``"alpha 7–13 Hz"``."""
     return f"{name} {low:g}–{high:g} Hz"
+
+
+#: Panel titles of the map similarities (:data:`eegvis.evaluation.sanity.SIMILARITY_METRICS`).
+SIMILARITY_TITLES = {
+    "spearman": "Spearman rank correlation of |map|",
+    "ssim": "SSIM of the |map| scalp images",
+}

@@ -10,7 +10,7 @@ from conftest import SMALL_DEEP4
 from torch import nn
 
 from eegvis.models import BLOCK_OUTPUTS, Deep4Net, ShallowFBCSPNet
-from eegvis.models.base import SplitFirstLayerNet, _initialise, _seeded
+from eegvis.models.base import SplitFirstLayerNet, _initialise, _seeded, layer_initialisation
 from eegvis.models.dense import to_dense_prediction_model
 from eegvis.models.layers import receptive_fields
 
@@ -124,3 +124,16 @@ def test_initialisation_is_xavier_uniform_in_layer_order_with_zero_biases():
     fan_in, fan_out = 3 * 2, 5 * 2
     bound = np.sqrt(6 / (fan_in + fan_out))
     assert model[2].weight.abs().max() <= bound
+
+
+def test_layer_initialisation_of_batch_norm_is_ones_zeros_and_fresh_statistics():
+    norm = nn.BatchNorm1d(3)
+    with torch.no_grad():
+        for state in norm.state_dict().values():
+            state.add_(2)
+    initialise = layer_initialisation(norm)
+    initialise(norm)
+    for name, value in norm.state_dict().items():
+        assert torch.equal(value, nn.BatchNorm1d(3).state_dict()[name]), name
+    assert layer_initialisation(nn.Linear(2, 2)) is None
+    assert layer_initialisation(nn.Conv1d(2, 2, 3)) is None  # eegvis's convolutions are 2-D

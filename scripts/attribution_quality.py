@@ -24,7 +24,7 @@ for (method, network), path in zip(snakemake.params.maps, snakemake.input.maps, 
     summaries.append(summary)
 summary = pd.concat(summaries, ignore_index=True)
 for (method, network, mask), rows in summary.groupby(["method", "network", "mask"], sort=False):
-    scores = ", ".join(f"{r.metric} {r.value:.2f}" for r in rows.itertuples() if r.metric != "pointing_game")
+    scores = ", ".join(f"{r.metric} {r.value:.2f}" for r in rows.itertuples())
     log.info("%s, %s network, %s mask: %s", method, network, mask, scores)
 with atomic_output(snakemake.output.summary) as path:
     summary.to_csv(path, index=False)

@@ -74,3 +74,85 @@ rule plot_attribution_quality:
         data=DATA_NOTE,
     script:
         "../../scripts/plot_attribution_quality.py"
+
+
+rule attribution_sanity:
+    input:
+        model=f"{RESULTS}/models/trained.pt",
+        epochs=subject_files("valid", "_epo.fif"),
+        summaries=subject_files("valid", ".json"),
+        maps=label_randomisation_maps,
+    output:
+        cascading=f"{RESULTS}/sanity/{{method}}/cascading.csv",
+        labels=f"{RESULTS}/sanity/{{method}}/label_randomisation.csv",
+    log:
+        f"{LOGS}/attribution_sanity/{{method}}.log",
+    benchmark:
+        f"{BENCHMARKS}/attribution_sanity/{{method}}.tsv"
+    conda:
+        "../../envs/eegvis.yaml"
+    threads: 2
+    resources:
+        gpu=1,
+        mem_mb=4000,
+        runtime=60,
+    params:
+        sanity=ATTRIBUTION["sanity"],
+        batch_size=ATTRIBUTION["batch_size"],
+        options=method_options,
+        units=config["epochs"]["units"],
+        device=config["training"]["device"],
+        splits=SPLITS,
+    script:
+        "../../scripts/attribution_sanity.py"
+
+
+rule summarize_sanity:
+    input:
+        cascading=expand(f"{RESULTS}/sanity/{{method}}/cascading.csv", method=METHODS),
+        labels=expand(f"{RESULTS}/sanity/{{method}}/label_randomisation.csv", method=METHODS),
+    output:
+        report(
+            f"{RESULTS}/sanity/cascading.csv",
+            caption="../report/sanity.rst",
+            category="Attribution methods",
+        ),
+        report(
+            f"{RESULTS}/sanity/label_randomisation.csv",
+            caption="../report/sanity.rst",
+            category="Attribution methods",
+        ),
+        report(
+            f"{RESULTS}/sanity/flags.csv",
+            caption="../report/sanity.rst",
+            category="Attribution methods",
+        ),
+    log:
+        f"{LOGS}/summarize_sanity.log",
+    conda:
+        "../../envs/eegvis.yaml"
+    params:
+        threshold=ATTRIBUTION["sanity"]["threshold"],
+    script:
+        "../../scripts/summarize_sanity.py"
+
+
+rule plot_sanity:
+    input:
+        cascading=f"{RESULTS}/sanity/cascading.csv",
+        flags=f"{RESULTS}/sanity/flags.csv",
+    output:
+        report(
+            f"{RESULTS}/figures/sanity_cascading.png",
+            caption="../report/sanity.rst",
+            category="Attribution methods",
+        ),
+        f"{RESULTS}/figures/sanity_cascading.pdf",
+    log:
+        f"{LOGS}/plot_sanity.log",
+    conda:
+        "../../envs/eegvis.yaml"
+    params:
+        data=DATA_NOTE,
+    script:
+        "../../scripts/plot_sanity.py"

@@ -234,6 +234,15 @@ def quality_map(method, model):
     return f"{RESULTS}/{RESULT_FOLDER.get(method, method)}/{model}.nc"
 
 
+def label_randomisation_maps(wildcards):
+    """The trained and the shuffled network's maps of one method (none without that control)."""
+    if "shuffled" not in CONTROLS:
+        return []
+    return [
+        f"{RESULTS}/attribution/{wildcards.method}/{model}.nc" for model in ("trained", "shuffled")
+    ]
+
+
 def map_band(wildcards):
     """The band of one gradient or perturbation scalp-map figure."""
     return MAP_BANDS[wildcards.analysis][wildcards.band]
@@ -256,8 +265,11 @@ def final_outputs():
             analysis=SPECTRAL,
             ext=["png", "pdf"],
         ),
-        *expand(
-            f"{RESULTS}/attribution/{{method}}/{{model}}.csv.gz", method=METHODS, model=MODELS
+        *expand(f"{RESULTS}/attribution/{{method}}/{{model}}.csv.gz", method=METHODS, model=MODELS),
+        *(
+            [f"{RESULTS}/sanity/flags.csv", f"{RESULTS}/figures/sanity_cascading.png"]
+            if METHODS
+            else []
         ),
         f"{RESULTS}/reliability.csv",
         f"{RESULTS}/diagnostics/artifact_reliance.csv",

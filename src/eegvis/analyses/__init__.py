@@ -54,7 +54,12 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
             "haufe_patterns",
             "method_inputs",
         ],
-        "attribution_maps": ["attribution_maps", "attribution_subjects", "crop_attribution"],
+        "attribution_maps": [
+            "attribution_maps",
+            "attribution_subjects",
+            "crop_attribution",
+            "sample_crops",
+        ],
         "envelope_maps": [
             "envelope_activation_maps",
             "envelope_activation_networks",

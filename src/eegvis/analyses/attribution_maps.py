@@ -250,6 +250,56 @@ def crop_attribution(
     return haufe_patterns(gradients, amplitudes), None
 
 
+def sample_crops(
+    subjects: Iterable[SubjectTrials],
+    model: nn.Module,
+    info: mne.Info,
+    n_crops: int,
+    n_subjects: int,
+    *,
+    input_length: int | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Up to ``n_crops`` crops spread evenly over ``n_subjects`` subjects' trials, with labels.
+
+    For computations repeated many times on the same crops (the sanity checks):
+    each subject gives ``ceil(n_crops / n_subjects)`` crops at evenly spaced
+    positions of its trial-major crops; only one subject's crops are in memory
+    at a time.
+
+    Parameters
+    ----------
+    subjects : iterable of SubjectTrials
+        The subjects.
+    model : torch.nn.Module
+        The network (its input window and predictions cut the crops).
+    info : mne.Info
+        The trials' channels and sampling rate.
+    n_crops : int
+        Crops wanted.
+    n_subjects : int
+        Number of subjects ``subjects`` yields.
+    input_length : int | None
+        The network's input window in samples (default: ``model.n_times``).
+
+    Returns
+    -------
+    crops : numpy.ndarray, shape (n, n_chans, n_times)
+    labels : numpy.ndarray of int, shape (n,)
+    """
+    length, prediction = crop_geometry(model, info, input_length)
+    per_subject = -(-n_crops // n_subjects)
+    chosen, labels = [], []
+    for trials in subjects:
+        crops = subject_crops(trials.X, length, prediction)
+        crop_labels = np.repeat(trials.y, len(crops) // len(trials.y))
+        keep = np.unique(np.linspace(0, len(crops) - 1, min(per_subject, len(crops))).astype(int))
+        chosen.append(crops[keep])
+        labels.append(crop_labels[keep])
+    if not chosen:
+        raise ValueError("no subject with trials to sample crops from")
+    return np.concatenate(chosen)[:n_crops], np.concatenate(labels)[:n_crops]
+
+
 def _feature_coords(
     coords: dict, domain: Domain, length: int, sfreq: float, classes: Sequence[str]
 ) -> dict:

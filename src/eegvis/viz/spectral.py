@@ -20,12 +20,26 @@ ANALYSIS_TITLES = {
     "gradient": "Amplitude gradient",
     "perturbation": "Amplitude-perturbation correlation",
     "attribution": "Gradient attribution (gradient × class amplitude difference)",
+    "saliency": "Saliency |∂ score / ∂ amplitude|, class contrast",
+    "input_x_gradient": "Input × gradient, class contrast",
+    "integrated_gradients": "Integrated gradients, class contrast",
+    "deeplift": "DeepLIFT, class contrast",
+    "gradient_shap": "GradientSHAP, class contrast",
+    "occlusion": "Occlusion, class contrast",
+    "lrp": "LRP, class contrast",
+    "haufe": "Haufe activation pattern of the amplitude gradient",
 }
 #: Colour-bar label of each analysis.
 VALUE_LABELS = {
     "gradient": "∂ prediction / ∂ amplitude (mean over crops)",
     "perturbation": "r (amplitude change, prediction change)",
     "attribution": "prediction change from the class amplitude difference",
+    **{
+        method: "attribution to class: own − other classes' crops"
+        for method in ("saliency", "input_x_gradient", "integrated_gradients", "deeplift")
+        + ("gradient_shap", "occlusion", "lrp")
+    },
+    "haufe": "amplitude covariance × centred gradient",
 }
 
 

@@ -5,7 +5,7 @@ import json
 import pandas as pd
 
 from eegvis.data.artifacts import region_masks
-from eegvis.evaluation.ground_truth import ground_truth_scores
+from eegvis.evaluation.ground_truth import ground_truth_scores, merge_class_masks
 from eegvis.maps import read_maps
 from eegvis.pipeline.logs import log_to_file
 from eegvis.utils.io import atomic_output
@@ -17,6 +17,7 @@ for (method, network), path in zip(snakemake.params.maps, snakemake.input.maps, 
     maps = read_maps(path)
     variable = snakemake.params.variables.get(method, "attribution")
     masks = region_masks(regions, maps["channel"].values, maps["frequency"].values)
+    masks = merge_class_masks(masks, maps["class"].values.astype(str))
     per_subject, summary = ground_truth_scores(
         maps[variable], masks, method=method, network=network
     )

@@ -32,6 +32,7 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
             "chance_levels",
             "class_masks",
             "ground_truth_scores",
+            "merge_class_masks",
             "pointing_game",
             "relevance_mass_accuracy",
             "relevance_rank_accuracy",

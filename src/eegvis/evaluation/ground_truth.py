@@ -258,6 +258,36 @@ def class_masks(classes: Sequence[str], masks: Mapping[str, object]) -> dict[str
     return {klass: ([klass] if klass in masks else []) + artifacts for klass in classes}
 
 
+def merge_class_masks(
+    masks: Mapping[str, np.ndarray], classes: Sequence[str], name: str = "brain_effect"
+) -> dict[str, np.ndarray]:
+    """Replace the classes' own masks by their union, scored for every class.
+
+    A lateralised effect is evidence for both classes: a network tells left- from
+    right-hand imagery by the power at both hemispheres' sensorimotor sites, so
+    each class's map may rightly point at the other class's site. The union of
+    the classes' planted regions is then the brain effect every class's map is
+    scored against, beside the confounds.
+
+    Parameters
+    ----------
+    masks : mapping of str to numpy.ndarray of bool
+        The masks by name, classes' own under the class's name.
+    classes : sequence of str
+        The classes of the maps.
+    name : str
+        Name of the union.
+
+    Returns
+    -------
+    masks : dict of str to numpy.ndarray of bool
+        ``name`` (when any class has a mask) first, then the masks not named after a class.
+    """
+    own = [np.asarray(masks[klass], dtype=bool) for klass in classes if klass in masks]
+    merged = {name: np.logical_or.reduce(own)} if own else {}
+    return merged | {key: mask for key, mask in masks.items() if key not in set(classes)}
+
+
 def ground_truth_scores(
     maps: xr.DataArray,
     masks: Mapping[str, npt.ArrayLike],

@@ -13,6 +13,7 @@ from eegvis.evaluation.ground_truth import (
     chance_levels,
     class_masks,
     ground_truth_scores,
+    merge_class_masks,
     pointing_game,
     relevance_mass_accuracy,
     relevance_rank_accuracy,
@@ -312,3 +313,20 @@ def test_scores_reject_a_bad_confidence_and_labels_that_replace_columns():
         ground_truth_scores(data, masks, confidence=95)
     with pytest.raises(ValueError, match=r"labels \['metric'\] would replace"):
         ground_truth_scores(data, masks, metric="x")
+
+
+def test_merged_class_masks_are_the_union_scored_for_every_class():
+    left = np.zeros((3, 4), bool)
+    left[0, 1] = True
+    right = np.zeros((3, 4), bool)
+    right[2, 1] = True
+    eyes = np.zeros((3, 4), bool)
+    eyes[1, 0] = True
+    merged = merge_class_masks({"left": left, "right": right, "eyes": eyes}, ["left", "right"])
+    assert list(merged) == ["brain_effect", "eyes"]
+    np.testing.assert_array_equal(merged["brain_effect"], left | right)
+    assert class_masks(["left", "right"], merged) == {
+        "left": ["brain_effect", "eyes"],
+        "right": ["brain_effect", "eyes"],
+    }
+    assert merge_class_masks({"eyes": eyes}, ["left"]) == {"eyes": eyes}

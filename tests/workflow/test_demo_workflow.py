@@ -207,6 +207,72 @@ def test_gradient_attribution_is_significant_around_the_planted_sources(demo, pl
         assert set(rows.nlargest(2, "mean")["channel"]) == {"C3", "C4"}
 
 
+def test_deeplift_contrast_is_significant_at_the_planted_sources_only(demo):
+    far = {"Fp1", "Fpz", "Fp2", "AF7", "AF8", "O1", "Oz", "O2", "Iz", "PO7", "PO8"}
+    trained = statistics(demo, "deeplift").query("contrast == 'trained'")
+    for klass in ("left_hand", "right_hand"):
+        rows = trained[trained["class"] == klass]
+        channels = set(rows[rows["significant"]]["channel"])
+        assert {"C3", "C4"} <= channels and not channels & far, (klass, channels)
+    reliability = pd.read_csv(demo / "reliability.csv", keep_default_na=False)
+    rows = reliability[
+        (reliability["analysis"] == "deeplift") & (reliability["contrast"] == "trained")
+    ]
+    assert len(rows) == 2 and (rows["r"] > 0.8).all()
+
+
+def test_saliency_contrast_peaks_at_a_planted_source_but_is_not_specific(demo, planted):
+    """|gradient| changes with the class everywhere (the network's state differs between
+    the classes' crops), so its class contrast is significant far from the sources too,
+    as Sujatha Ravindran & Contreras-Vidal found saliency neither class- nor model-specific;
+    its largest differences still lie at the planted sources."""
+    trained = statistics(demo, "saliency").query("contrast == 'trained'")
+    for klass in ("left_hand", "right_hand"):
+        rows = trained[trained["class"] == klass].set_index("channel")
+        assert rows["mean"].abs().idxmax() in planted_sites(planted)
+        assert rows.loc["C3", "significant"]
+    assert trained["significant"].mean() > 0.5  # measured: most channels of both classes
+
+
+def test_every_method_beats_the_untrained_floor_on_the_planted_effect(demo):
+    """Ground-truth scores: the trained network's maps find the planted regions, the
+    untrained network's do not (the floor), with intervals that do not overlap."""
+    quality = pd.read_csv(demo / "evaluation" / "attribution_quality.csv")
+    assert set(quality["method"]) == {"gradient", "saliency", "deeplift", "haufe"}
+    assert set(quality["mask"]) == {"brain_effect"}  # the demo plants no confound
+    assert (quality["n_subjects"] == 10).all()
+    auc = quality[quality["metric"] == "roc_auc"].set_index(["method", "network", "class"])
+    for method, klass in auc.index.droplevel("network").unique():
+        trained, untrained = (
+            auc.loc[(method, "trained", klass)],
+            auc.loc[(method, "untrained", klass)],
+        )
+        assert trained["ci_low"] > untrained["ci_high"], (method, klass)
+    mass = quality[
+        (quality["metric"] == "relevance_mass_accuracy") & (quality["network"] == "trained")
+    ]
+    chance = mass["chance"].iloc[0]
+    deeplift = mass[mass["method"] == "deeplift"]["value"]
+    assert (deeplift > 10 * chance).all()  # measured 0.56 against a chance of 0.02
+    assert (demo / "figures" / "attribution_quality.png").stat().st_size > 10_000
+
+
+def test_sanity_checks_randomise_every_layer_and_judge_every_method(demo):
+    cascading = pd.read_csv(demo / "sanity" / "cascading.csv")
+    flags = pd.read_csv(demo / "sanity" / "flags.csv")
+    assert set(flags["method"]) == {"saliency", "deeplift", "haufe"}
+    assert (flags["check"] == "cascading randomisation").all()  # no shuffled control
+    for method, rows in cascading[cascading["metric"] == "spearman"].groupby("method"):
+        assert rows["layers_randomised"].tolist() == list(range(11))  # 10 layers, then all
+        assert rows["similarity"].iloc[0] == pytest.approx(1.0)
+        steps = rows[rows["layers_randomised"] > 0]["similarity"]
+        judged = flags.set_index("method").loc[method]
+        assert judged["similarity"] == pytest.approx(steps.mean())
+        assert judged["passed"] == (steps.mean() < judged["threshold"])
+        assert steps.iloc[-1] < 0.5  # with the first layer re-initialised, the map is gone
+    assert (demo / "figures" / "sanity_cascading.png").stat().st_size > 10_000
+
+
 def test_readme_notebook_snippet_runs_after_the_demo(demo, monkeypatch):
     readme = (REPO / "README.md").read_text()
     section = readme.split("## Use it from a notebook", 1)[1]

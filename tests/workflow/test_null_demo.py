@@ -34,6 +34,7 @@ def null_demo(tmp_path_factory):
     config["controls"] = ["untrained", "shuffled"]
     config["training"]["epochs"] = 6  # enough to fit noise in the training trials
     config["perturbation"]["n_iterations"] = 4
+    config["attribution"] = {"methods": ["saliency", "deeplift"], "sanity": {"n_crops": 16}}
     path = write_config(target, config)
     run_snakemake(target, "--cores", "2", "--configfile", str(path))
     return target / "results" / "null"
@@ -55,6 +56,17 @@ def test_nothing_was_planted(null_demo):
 @pytest.mark.parametrize("analysis", ["envelope_class", "attribution"])
 def test_class_maps_have_no_significant_channel(null_demo, analysis):
     assert significant(null_demo, analysis).empty
+
+
+@pytest.mark.parametrize("method", ["saliency", "deeplift"])
+def test_attribution_class_contrasts_are_calibrated(null_demo, method):
+    """The class contrast of any method is symmetric around zero when the data hold no
+    class difference, whatever the network: each of its families (5 contrasts x 2
+    classes, tmax at alpha 0.05) has a significant cell with probability 0.05, so at
+    most one of the ten may (two or more: probability 0.09 under the null)."""
+    table = pd.read_csv(null_demo / "statistics" / f"{method}.csv", keep_default_na=False)
+    families = table.groupby(["contrast", "class"])["significant"].any()
+    assert len(families) == 10 and families.sum() <= 1, families[families]
 
 
 def test_perturbation_finds_only_what_the_gradient_finds(null_demo):

@@ -34,7 +34,9 @@ def job_counts(output: str) -> dict[str, int]:
 def test_the_papers_dataset_configs_plan_a_fetch_per_subject(path, n_subjects):
     counts = job_counts(run_snakemake(REPO, "-n", "--configfile", path).stdout)
     assert counts["fetch_subject"] == counts["epoch_subject"] == n_subjects
-    assert counts["train_model"] == 1 and counts["statistics"] == 5
+    # five analyses and the three default attribution methods
+    assert counts["train_model"] == 1 and counts["statistics"] == 8
+    assert counts["attribution_maps"] == 6 and counts["attribution_sanity"] == 3
 
 
 def test_physionet_dry_run_has_one_download_and_one_epoching_job_per_subject():

@@ -101,11 +101,20 @@ class ClassScores(nn.Module):
         Its output has shape (batch, n_classes, ...).
     synthesis : SpectralSynthesis | None
         If given, the input is amplitudes, rebuilt into crops first.
+    rule_layers : bool
+        Whether ``network``'s layers are the standard modules LRP's rules need
+        (see :func:`~eegvis.models.attribution_copy`).
     """
 
-    def __init__(self, network: nn.Module, synthesis: SpectralSynthesis | None = None) -> None:
+    def __init__(
+        self,
+        network: nn.Module,
+        synthesis: SpectralSynthesis | None = None,
+        *,
+        rule_layers: bool = False,
+    ) -> None:
         super().__init__()
-        self.synthesis, self.network = synthesis, network
+        self.synthesis, self.network, self.rule_layers = synthesis, network, rule_layers
 
     def forward(self, inputs: Tensor, phase: Tensor | None = None) -> Tensor:
         """Class scores of crops (``synthesis`` None) or amplitudes with phases."""
@@ -120,7 +129,12 @@ class ClassScores(nn.Module):
 
 
 def explained_model(
-    model: nn.Module, n_times: int, domain: Domain, *, strip_log_softmax: bool = False
+    model: nn.Module,
+    n_times: int,
+    domain: Domain,
+    *,
+    strip_log_softmax: bool = False,
+    rule_layers: bool = False,
 ) -> ClassScores:
     """Return what the methods differentiate: the network's class scores of the inputs.
 
@@ -135,6 +149,9 @@ def explained_model(
         What the inputs are: amplitudes (with phases) or samples.
     strip_log_softmax : bool
         Explain the scores before the network's last ``nn.LogSoftmax``.
+    rule_layers : bool
+        Standard PyTorch convolutions (for LRP's rules) instead of the faster CPU
+        layout (see :func:`~eegvis.models.attribution_copy`).
 
     Returns
     -------
@@ -142,8 +159,8 @@ def explained_model(
     """
     _check_domain(domain)
     synthesis = SpectralSynthesis(n_times) if domain == "spectrum" else None
-    copy = attribution_copy(model, strip_log_softmax=strip_log_softmax)
-    return ClassScores(copy, synthesis)
+    copy = attribution_copy(model, strip_log_softmax=strip_log_softmax, rule_layers=rule_layers)
+    return ClassScores(copy, synthesis, rule_layers=rule_layers)
 
 
 def method_inputs(x: Tensor, domain: Domain) -> tuple[Tensor, Tensor | None]:
@@ -200,6 +217,8 @@ def attribute(
     """
     options = method_options(method, options)
     if method == "lrp":
+        if not explained.rule_layers:
+            raise ValueError("method 'lrp' needs explained_model(..., rule_layers=True)")
         return _lrp(explained, inputs, phase, target, **options)
     with warnings.catch_warnings():
         # Captum announces the hooks it sets on non-linearities on every call.
@@ -240,8 +259,8 @@ def class_attribution_means(
     domain : {"spectrum", "time"}
         Attribute to spectral amplitudes (phases fixed) or to samples.
     batch_size : int
-        Crops per call (times ``n_classes`` inputs; integrated gradients also
-        run ``n_steps`` points in batches of this size).
+        Inputs per call: ``batch_size // n_classes`` crops, each once per class
+        (integrated gradients run ``n_steps`` points in batches of this size).
     strip_log_softmax : bool
         Explain the scores before the network's last ``nn.LogSoftmax``.
     **options
@@ -271,11 +290,18 @@ def class_attribution_means(
     if y.size and (y.min() < 0 or y.max() >= n_classes):
         raise ValueError(f"labels must lie in 0..{n_classes - 1}, got {np.unique(y)}")
     options = method_options(method, options)
-    explained = explained_model(model, X.shape[-1], domain, strip_log_softmax=strip_log_softmax)
+    explained = explained_model(
+        model,
+        X.shape[-1],
+        domain,
+        strip_log_softmax=strip_log_softmax,
+        rule_layers=method == "lrp",
+    )
     device, dtype = device_and_dtype(model)
     own = other = None
-    for first in range(0, len(X), batch_size):
-        x = torch.as_tensor(X[first : first + batch_size]).to(device, dtype)
+    step = max(1, batch_size // n_classes)  # crops per call: the call holds one copy per class
+    for first in range(0, len(X), step):
+        x = torch.as_tensor(X[first : first + step]).to(device, dtype)
         attribution = _all_classes(explained, x, n_classes, domain, method, first, options)
         if own is None:
             own = np.zeros((*attribution.shape[1:3], n_classes))

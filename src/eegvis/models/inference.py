@@ -214,16 +214,19 @@ def inference_copy(model: nn.Module, *, differentiable: bool = False) -> nn.Modu
     return copy
 
 
-def attribution_copy(model: nn.Module, *, strip_log_softmax: bool = False) -> nn.Module:
+def attribution_copy(
+    model: nn.Module, *, strip_log_softmax: bool = False, rule_layers: bool = False
+) -> nn.Module:
     """Return a copy of ``model`` that attribution methods recognise, layer by layer.
 
-    Batch norms are folded and eegvis's split first block fused, as in
-    :func:`inference_copy`, but the layout stays channels-first and the layers
-    stay the standard PyTorch modules that Captum's DeepLIFT and Zennit's LRP
-    rules know by type (``nn.Conv2d``, ``nn.ELU``). An ELU applied through
+    The :func:`inference_copy` (``differentiable``: batch norms folded,
+    eegvis's split first block fused, on a CPU the channels-last layout), or,
+    with ``rule_layers``, only folded and fused, so that the convolutions stay
+    the standard PyTorch modules Zennit's LRP rules know by type
+    (``nn.Conv2d``). In both, an ELU applied through
     :class:`eegvis.models.Expression` becomes an ``nn.ELU`` (the same
     function), so that DeepLIFT applies its rescale rule to it instead of the
-    plain gradient. Max pooling over time becomes :class:`StridedMaxPool1d`
+    plain gradient, and max pooling over time becomes :class:`StridedMaxPool1d`
     (the same windows and values), which both pass backwards as the gradient
     does, to each window's maximum: Captum's own DeepLIFT rule for
     ``nn.MaxPool1d`` fails on the dilated pooling of dense networks. ``model``
@@ -236,6 +239,8 @@ def attribution_copy(model: nn.Module, *, strip_log_softmax: bool = False) -> nn
     strip_log_softmax : bool
         If True, the last ``nn.LogSoftmax`` becomes an ``nn.Identity``, so that the
         methods explain the raw class scores.
+    rule_layers : bool
+        Keep the convolutions channels-first PyTorch modules (for LRP rules).
 
     Returns
     -------
@@ -248,7 +253,7 @@ def attribution_copy(model: nn.Module, *, strip_log_softmax: bool = False) -> nn
     ValueError
         If ``strip_log_softmax`` is set and the model has no ``nn.LogSoftmax``.
     """
-    copy = _folded(model)
+    copy = _folded(model) if rule_layers else inference_copy(model, differentiable=True)
     for module in list(copy.modules()):
         for name, child in list(module.named_children()):
             if isinstance(child, Expression) and child.fn is F.elu:

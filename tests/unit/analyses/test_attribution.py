@@ -65,8 +65,10 @@ def crops():
     return X, np.array([0, 1] * 5)
 
 
-def scores_and_inputs(model, X, target):
-    explained = explained_model(model, N_TIMES, "spectrum", strip_log_softmax=True)
+def scores_and_inputs(model, X, target, rule_layers=False):
+    explained = explained_model(
+        model, N_TIMES, "spectrum", strip_log_softmax=True, rule_layers=rule_layers
+    )
     amplitude, phase = method_inputs(torch.as_tensor(X), "spectrum")
     with torch.no_grad():
         chosen = explained(amplitude, phase).gather(1, target[:, None])[:, 0]
@@ -98,7 +100,7 @@ def test_lrp_conserves_the_score_of_a_network_without_biases(crops):
     X, _ = crops
     net = build_dense_network(N_CHANS, 2, N_TIMES, deep4=SMALL, seed=5).eval()
     target = torch.tensor([0, 1, 1, 0])
-    explained, amplitude, phase, chosen, _ = scores_and_inputs(net, X[:4], target)
+    explained, amplitude, phase, chosen, _ = scores_and_inputs(net, X[:4], target, True)
     relevance = attribute(explained, amplitude, phase, target, "lrp")
     totals = relevance.sum(dim=(1, 2)).detach().double().numpy()
     assert totals == pytest.approx(chosen.double().numpy(), rel=1e-3, abs=1e-6)
@@ -199,10 +201,13 @@ def test_captum_lrp_has_no_rule_for_elu_where_the_zennit_path_explains(model, cr
     x = torch.as_tensor(X[:2])
     with pytest.raises(TypeError, match="ELU"):
         LRP(elu_net).attribute(x[:, 0].clone().requires_grad_(), target=0)
-    explained = explained_model(model, N_TIMES, "time", strip_log_softmax=True)
+    explained = explained_model(model, N_TIMES, "time", strip_log_softmax=True, rule_layers=True)
     with pytest.raises(TypeError, match="no rule defined"):
         LRP(explained).attribute(x.clone().requires_grad_(), target=0)
     relevance = attribute(explained, x, None, torch.tensor([0, 1]), "lrp")
+    faster = explained_model(model, N_TIMES, "time", strip_log_softmax=True)
+    with pytest.raises(ValueError, match="rule_layers=True"):
+        attribute(faster, x, None, torch.tensor([0, 1]), "lrp")
     assert relevance.shape == x.shape and torch.isfinite(relevance).all()
 
 

@@ -18,7 +18,12 @@ from test_folding import (
 from torch import nn
 
 from eegvis.models import Expression, TimeConv, fused_first_block
-from eegvis.models.inference import ChannelsLastConv1d, StridedMaxPool1d, inference_copy
+from eegvis.models.inference import (
+    ChannelsLastConv1d,
+    StridedMaxPool1d,
+    attribution_copy,
+    inference_copy,
+)
 
 
 def kinds(model: nn.Module) -> list[str]:
@@ -202,3 +207,26 @@ def test_inference_copy_on_cuda_only_folds_and_fuses():
     x = torch.randn(3, N_CHANS, N_TIMES, device="cuda")
     with torch.no_grad():
         torch.testing.assert_close(copy(x), model(x), rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("rule_layers", [False, True], ids=["cpu-layout", "rule-layers"])
+@pytest.mark.parametrize("dense", [False, True], ids=["strided", "dense"])
+def test_attribution_copy_computes_the_eval_network_with_layers_the_methods_know(
+    dense, rule_layers
+):
+    def copy_for_attribution(model):
+        return attribution_copy(model, rule_layers=rule_layers)
+
+    model, copy, _ = assert_equals_eval_network("deep4", dense, torch.float64, copy_for_attribution)
+    found = kinds(copy)
+    assert found.count("ELU") == 4 and "Expression" in found  # only the squeeze stays
+    assert not any(isinstance(m, Expression) and m.fn is F.elu for m in copy.modules())
+    assert found.count("StridedMaxPool1d") == 4 and "MaxPool1d" not in found
+    assert not batch_norms(copy)
+    if rule_layers:  # convolutions Zennit's rules know by type
+        assert "ChannelsLastConv1d" not in found
+        assert sum(isinstance(m, nn.Conv2d) for m in copy.modules()) == 5
+    stripped = attribution_copy(model, strip_log_softmax=True, rule_layers=rule_layers)
+    assert "LogSoftmax" not in kinds(stripped) and "LogSoftmax" in kinds(model)
+    with pytest.raises(ValueError, match="no nn.LogSoftmax"):
+        attribution_copy(stripped, strip_log_softmax=True)

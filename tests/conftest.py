@@ -485,6 +485,19 @@ def braindecode181() -> Callable[[str], types.ModuleType]:
     return load
 
 
+@pytest.fixture(scope="module")
+def one_torch_thread() -> Iterator[None]:
+    """Run torch single-threaded in a module (``pytest.mark.usefixtures``): small models
+    gain nothing from a second thread, and on a busy 2-core machine spinning OpenMP
+    threads slow them down several times over."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 def image_value_at(ax, xy: np.ndarray) -> float:
     """Value of the interpolated scalp-map image of ``ax`` at the pixel nearest ``xy``."""
     image = ax.images[0]

@@ -38,23 +38,19 @@ SMALL = dict(
 )
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")
 def model():
     """A small dense Deep4Net (ELU, max pooling, batch norm) with trained-looking statistics."""
     net = build_dense_network(N_CHANS, 2, N_TIMES, deep4=SMALL, seed=3)
+    generator = torch.Generator().manual_seed(0)
     with torch.no_grad():  # non-trivial batch-norm statistics, so folding matters
         for module in net.modules():
             if isinstance(module, torch.nn.BatchNorm1d):
-                module.running_mean.uniform_(-0.5, 0.5)
-                module.running_var.uniform_(0.5, 2.0)
+                module.running_mean.uniform_(-0.5, 0.5, generator=generator)
+                module.running_var.uniform_(0.5, 2.0, generator=generator)
     return net.eval()
 
 
@@ -86,7 +82,8 @@ def test_attributions_sum_to_the_score_difference_from_the_zero_input(model, cro
     relevance = attribute(explained, amplitude, phase, target, method, **options)
     totals = relevance.sum(dim=(1, 2)).detach().double()
     expected = (chosen - at_zero).double().numpy()
-    assert totals.numpy() == pytest.approx(expected, rel=2e-3, abs=1e-4)
+    # IG: a 64-point quadrature of a path with ELU and max-pooling kinks
+    assert totals.numpy() == pytest.approx(expected, rel=5e-3, abs=1e-4)
     assert np.abs(expected).min() > 1e-3  # the scores are not trivially zero
 
 

@@ -38,13 +38,7 @@ SMALL_DEEP4 = dict(
 N_CHANS, N_TIMES = 8, 160
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    """Single-threaded torch: these small models gain nothing from a second thread."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def irfft_weights(n_times: int) -> np.ndarray:

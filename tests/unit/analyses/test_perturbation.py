@@ -35,14 +35,7 @@ SFREQ = 100.0
 PHASE_COSINE_CORRELATION = -2 * math.sqrt(24) / math.pi**2
 
 
-@pytest.fixture(autouse=True, scope="module")
-def one_torch_thread():
-    """Run torch single-threaded here: these small models gain nothing from a second thread,
-    and on a busy 2-core machine spinning OpenMP threads slow them down several times over."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 class ChansTime(nn.Module):

@@ -21,9 +21,10 @@ from eegvis.analyses.attribution import (
     haufe_patterns,
     method_inputs,
 )
-from eegvis.analyses.attribution_maps import attribution_maps
+from eegvis.analyses.attribution_maps import attribution_maps, sample_crops
 from eegvis.analyses.gradients import amplitude_gradients
 from eegvis.analyses.methods import CROP_METHODS, METHODS, method_options
+from eegvis.data.trials import iter_epochs_subjects
 from eegvis.models import SEED_000_OPTIONS
 from eegvis.models.io import build_dense_network
 
@@ -248,3 +249,19 @@ def test_attribution_maps_on_epochs():
         attribution_maps(net, epochs, method="haufe", domain="time", input_length=N_TIMES)
     timed = attribution_maps(net, epochs, method="saliency", domain="time", input_length=N_TIMES)
     assert timed["attribution"].sizes["time"] == N_TIMES
+
+
+def test_sample_crops_spreads_the_sample_over_subjects_and_keeps_labels():
+    channels = ["C3", "Cz", "C4", "FC3", "CP3", "Pz"]
+    epochs = lateralized_mu_epochs(channels, N_TIMES, seed=4, n_subjects=3, n_trials=8)
+    net = build_dense_network(len(channels), 2, N_TIMES, deep4=SMALL, seed=1)
+    subjects = list(iter_epochs_subjects(epochs, ["left", "right"], "uV"))
+    crops, labels = sample_crops(iter(subjects), net, epochs.info, 7, 3, input_length=N_TIMES)
+    assert crops.shape == (7, len(channels), N_TIMES) and labels.shape == (7,)
+    # three per subject (ceil(7 / 3)), evenly spaced: trials 0, 3 (or 4) and 7 of the first
+    first = subjects[0]
+    np.testing.assert_array_equal(crops[0], first.X[0])
+    np.testing.assert_array_equal(crops[2], first.X[-1])
+    assert labels[:3].tolist() == [first.y[0], first.y[3], first.y[-1]]
+    with pytest.raises(ValueError, match="no subject"):
+        sample_crops(iter([]), net, epochs.info, 4, 1, input_length=N_TIMES)

@@ -18,6 +18,10 @@ for (method, network), path in zip(snakemake.params.maps, snakemake.input.maps, 
     variable = snakemake.params.variables.get(method, "attribution")
     masks = region_masks(regions, maps["channel"].values, maps["frequency"].values)
     masks = merge_class_masks(masks, maps["class"].values.astype(str))
+    outside = [name for name, mask in masks.items() if not mask.any()]
+    if outside:  # e.g. eye sites in a sensorimotor montage: nothing there to score
+        log.info("%s: no channel of %s in the maps, not scored", method, ", ".join(outside))
+    masks = {name: mask for name, mask in masks.items() if mask.any()}
     per_subject, summary = ground_truth_scores(
         maps[variable], masks, method=method, network=network
     )

@@ -13,7 +13,7 @@ from eegvis.viz.labels import SIMILARITY_TITLES
 
 #: y range of each metric's panel.
 SIMILARITY_LIMITS = {"spearman": (-1.0, 1.0), "ssim": (0.0, 1.0)}
-#: Colour of the methods that survive randomisation (fail a check).
+#: Marker edge of the methods that survive randomisation (fail a check), drawn dashed.
 FAILED_COLOUR = "firebrick"
 #: Legend text added to the methods that survive randomisation.
 FAILED_LABEL = "survives randomisation"
@@ -36,8 +36,9 @@ def plot_cascading(
         apart, all of one network.
     flags : pandas.DataFrame | None
         :func:`eegvis.evaluation.sanity.randomisation_flags` of the table: the
-        methods that fail a check are drawn in red and their legend entries say
-        they survive randomisation; the Spearman panel shows the threshold.
+        methods that fail a check are drawn dashed with red-edged markers and
+        their legend entries say they survive randomisation; the Spearman panel
+        shows the threshold (which the mean over the cascade is judged by).
     data : str
         The data's citation, a note under the panels.
 
@@ -74,12 +75,17 @@ def plot_cascading(
             rows = rows[rows["metric"] == metric].sort_values("layers_randomised")
             label = ", ".join(map(str, key)) or "map"
             style = dict(color=next(colours))
-            if key in failed:
-                style = dict(color=FAILED_COLOUR, linewidth=2.5)
+            if key in failed:  # its own colour (several may fail), dashed, a red edge
+                style.update(linestyle="--", markeredgecolor=FAILED_COLOUR, markeredgewidth=2)
                 label = f"{label} ({FAILED_LABEL})"
             ax.plot(rows["layers_randomised"], rows["similarity"], "o-", label=label, **style)
         if metric == "spearman" and flags is not None and not flags.empty:
-            ax.axhline(flags["threshold"].iloc[0], color="0.4", linestyle=":", label="threshold")
+            ax.axhline(
+                flags["threshold"].iloc[0],
+                color="0.4",
+                linestyle=":",
+                label="threshold (mean over the cascade)",
+            )
         if metric in SIMILARITY_LIMITS:
             low, high = SIMILARITY_LIMITS[metric]
             low = min(low, table.loc[table["metric"] == metric, "similarity"].min())

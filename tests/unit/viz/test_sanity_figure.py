@@ -39,7 +39,7 @@ def table():
 
 
 def method_lines(ax):
-    return [line for line in ax.get_lines() if line.get_label() != "threshold"]
+    return [line for line in ax.get_lines() if "threshold" not in line.get_label()]
 
 
 def test_one_panel_per_metric_one_line_per_method_ticks_named_by_layer(table):
@@ -58,24 +58,31 @@ def test_one_panel_per_metric_one_line_per_method_ticks_named_by_layer(table):
     assert ssim.get_ylim() == pytest.approx((-0.05, 1.05))
     assert "Spearman" in spearman.get_title() and "SSIM" in ssim.get_title()
     assert fig._supxlabel.get_text() == "Data: synthetic demo"
-    assert not any(
-        to_rgb(line.get_color()) == to_rgb(FAILED_COLOUR) for line in method_lines(spearman)
-    )
+    assert not any(flagged(line) for line in method_lines(spearman))
     plt.close(fig)
 
 
-def test_methods_that_survive_randomisation_are_red_and_say_so(table):
+def flagged(line) -> bool:
+    """Drawn as a method that survives randomisation: dashed, red-edged markers."""
+    return line.get_linestyle() == "--" and to_rgb(line.get_markeredgecolor()) == to_rgb(
+        FAILED_COLOUR
+    )
+
+
+def test_methods_that_survive_randomisation_are_marked_and_say_so(table):
     flags = randomisation_flags(table)
     assert flags["passed"].tolist() == [True, False, True]
     fig = plot_cascading(table, flags=flags)
     for ax in fig.axes:
-        red = [line for line in method_lines(ax) if to_rgb(line.get_color()) == to_rgb("firebrick")]
-        assert [line.get_label() for line in red] == [f"input ({FAILED_LABEL})"]
+        marked = [line for line in method_lines(ax) if flagged(line)]
+        assert [line.get_label() for line in marked] == [f"input ({FAILED_LABEL})"]
+        colours = [to_rgb(line.get_color()) for line in method_lines(ax)]
+        assert len(set(colours)) == len(colours)  # each method keeps its own colour
         legend = [text.get_text() for text in ax.get_legend().get_texts()]
         assert f"input ({FAILED_LABEL})" in legend and "gradient" in legend
-    threshold = [line for line in fig.axes[0].get_lines() if line.get_label() == "threshold"]
+    threshold = [line for line in fig.axes[0].get_lines() if "threshold" in line.get_label()]
     assert len(threshold) == 1 and threshold[0].get_ydata()[0] == 0.5
-    assert not [line for line in fig.axes[1].get_lines() if line.get_label() == "threshold"]
+    assert not [line for line in fig.axes[1].get_lines() if "threshold" in line.get_label()]
     plt.close(fig)
 
 

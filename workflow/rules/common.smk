@@ -157,7 +157,7 @@ for method in METHODS:
 # Analyses with their own result files per network (channel x frequency x class).
 SPECTRAL = ["gradient", "perturbation"]
 # Maps the artifact-reliance report divides among scalp regions and frequencies.
-RELIANCE_ANALYSES = ["gradient", "attribution"]
+RELIANCE_ANALYSES = ["gradient", "attribution", *METHODS]
 
 
 wildcard_constraints:

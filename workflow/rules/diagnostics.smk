@@ -1,10 +1,14 @@
-# Artifact reliance: how much of each network's gradient lies at eye- and muscle-prone
-# sites and slow frequencies (eegvis.diagnostics), with warnings in the log and figures.
+# Artifact reliance: how much of each network's gradient (and of each attribution method's
+# map) lies at eye- and muscle-prone sites and slow frequencies (eegvis.diagnostics), with
+# warnings in the log and figures.
 
 
 rule artifact_reliance:
     input:
-        expand(f"{RESULTS}/gradient/{{model}}.nc", model=MODELS),
+        gradient=expand(f"{RESULTS}/gradient/{{model}}.nc", model=MODELS),
+        methods=expand(
+            f"{RESULTS}/attribution/{{method}}/{{model}}.nc", method=METHODS, model=MODELS
+        ),
     output:
         report(
             f"{RESULTS}/diagnostics/artifact_reliance.csv",
@@ -20,6 +24,7 @@ rule artifact_reliance:
         runtime=10,
     params:
         networks=MODELS,
+        methods=METHODS,
     script:
         "../../scripts/artifact_reliance.py"
 

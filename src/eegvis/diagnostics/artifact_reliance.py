@@ -86,8 +86,12 @@ def reliance_table(
         ``amplitude_difference`` with dimensions (subject, channel, frequency,
         class), channel positions in ``ch_x``, ``ch_y``, ``ch_z`` or 10-05
         channel names (see :attr:`eegvis.maps.MapsAccessor.info`).
-    analyses : sequence of {"gradient", "attribution"}
-        The maps to divide (``attribution`` needs ``amplitude_difference``).
+    analyses : sequence of str
+        The maps to divide: ``"gradient"`` and ``"attribution"`` of gradient maps
+        (``attribution`` needs ``amplitude_difference``), or the name of the
+        analysis ``results`` were made by (``attrs["analysis"]``, e.g. an
+        attribution method of :func:`eegvis.attribution_maps`), whose main map
+        (``attrs["map"]``) is divided.
     frequency_ranges : mapping of str to (float, float)
         Name to ``[low, high)`` in Hz, not overlapping; bins outside every range
         are left out. Each range must hold a frequency bin of the maps.
@@ -114,8 +118,8 @@ def reliance_table(
     """
     if not results:
         raise ValueError("results holds no network's maps")
-    if not analyses or not set(analyses) <= set(ANALYSES):
-        raise ValueError(f"analyses must be a non-empty subset of {ANALYSES}, got {analyses!r}")
+    if not analyses:
+        raise ValueError("analyses must name at least one analysis")
     ranges = _checked_ranges(frequency_ranges)
     frames = []
     for network, maps in results.items():
@@ -123,9 +127,7 @@ def reliance_table(
         regions = channel_regions(_positioned_info(network, maps))
         in_range = _range_bins(network, maps["frequency"].values, ranges)
         for analysis in analyses:
-            values = maps["gradient"]
-            if analysis == "attribution":
-                values = attribution_results({network: maps})[network]["attribution"]
+            values = _analysis_map(network, maps, analysis)
             shares = _shares(values, regions, ranges, in_range, per_subject)
             frames.append(shares.assign(analysis=analysis, contrast=network))
     columns = list(COLUMNS)
@@ -364,8 +366,28 @@ def _range_bins(
     return in_range
 
 
+def _analysis_map(network: str, maps: xr.Dataset, analysis: str) -> xr.DataArray:
+    """Return the per-subject map of ``analysis`` in ``maps``.
+
+    The gradient, the gradient attribution, or the main map of maps made by that
+    analysis (an attribution method).
+    """
+    if analysis == "gradient":
+        return maps["gradient"]
+    if analysis == "attribution":
+        return attribution_results({network: maps})[network]["attribution"]
+    if maps.attrs.get("analysis") != analysis:
+        raise ValueError(
+            f"results[{network!r}] holds {maps.attrs.get('analysis')!r} maps, not {analysis!r}: "
+            f"analyses are {ANALYSES} of gradient maps, or the analysis the maps were made by"
+        )
+    return maps.eegvis.map
+
+
 def _check_maps(network: str, maps: xr.Dataset, analyses: Sequence[str]) -> None:
-    """Raise a ValueError if the maps of ``network`` lack what ``analyses`` need."""
+    """Raise a ValueError if the gradient maps of ``network`` lack what ``analyses`` need."""
+    if not set(analyses) & set(ANALYSES):
+        return  # another analysis's maps: checked by _analysis_map
     needed = ["gradient"] + (["amplitude_difference"] if "attribution" in analyses else [])
     missing = [name for name in needed if name not in maps.data_vars]
     if missing:

@@ -120,6 +120,20 @@ def test_shares_are_the_hand_computed_sums_per_region_and_range():
     assert list(dict.fromkeys(table["frequency_range"])) == RANGES
 
 
+def test_an_attribution_methods_main_map_is_divided_like_the_gradient():
+    maps = random_maps(2)
+    method = xr.Dataset(
+        {"contrast": maps["gradient"], "attribution": -3 * maps["gradient"]},
+        attrs={"analysis": "deeplift", "map": "contrast"},
+    )
+    table = reliance_table({"trained": method}, analyses=["deeplift"])
+    expected = reliance_table({"trained": maps}, analyses=["gradient"])
+    assert set(table["analysis"]) == {"deeplift"}
+    np.testing.assert_allclose(table["share"], expected["share"], rtol=1e-12)
+    with pytest.raises(ValueError, match="holds 'deeplift' maps, not 'lrp'"):
+        reliance_table({"trained": method}, analyses=["lrp"])
+
+
 def test_more_classes_are_each_contrasted_with_the_mean_of_the_others():
     maps = random_maps(2, n_classes=3)
     table = reliance_table({"trained": maps}, analyses=["gradient"])
@@ -257,8 +271,10 @@ def test_bad_input_is_refused_with_a_message_naming_it():
         reliance_table({"trained": maps.drop_vars("gradient")})
     with pytest.raises(ValueError, match="dimensions"):
         reliance_table({"trained": maps.isel(subject=0)})
-    with pytest.raises(ValueError, match="analyses must be"):
+    with pytest.raises(ValueError, match="holds 'gradient' maps, not 'perturbation'"):
         reliance_table({"trained": maps}, analyses=["perturbation"])
+    with pytest.raises(ValueError, match="at least one analysis"):
+        reliance_table({"trained": maps}, analyses=[])
     unknown = maps.assign_coords(
         channel=["X1", *CHANNELS[1:]], ch_x=("channel", [np.nan] * len(CHANNELS))
     )

@@ -240,11 +240,14 @@ TINY = "tiny"
 
 
 def tiny_config() -> dict:
-    """The demo, shrunk: subject 1 trains, subject 2 validates, one run, four epochs, CPU."""
+    """The demo, shrunk: subject 1 trains, subject 2 validates, one run, four epochs, CPU,
+    one attribution method."""
     config = yaml.safe_load((REPO / "config" / "config.yaml").read_text())
     config.update(name=TINY, subjects={"train": [1], "valid": [2]}, runs=[4])
     config["training"].update(epochs=4, device="cpu")
     config["perturbation"]["n_iterations"] = 2
+    # one attribution method (the fastest), its sanity check on few crops
+    config["attribution"] = {"methods": ["saliency"], "sanity": {"n_crops": 8}}
     return config
 
 

@@ -32,6 +32,7 @@ def run(tmp_path_factory):
     config["dataset"]["artifacts"] = ARTIFACTS
     config["training"]["epochs"] = 1
     config["bands"] = config["bands"][:1]  # what is tested here needs no more
+    config["attribution"]["methods"] = []  # and no attribution method
     config["variants"] = {
         "ica": {"preprocessing": {"ica": {"n_components": 20}}},
     }

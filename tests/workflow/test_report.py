@@ -81,11 +81,16 @@ def test_report_has_every_figure_with_its_caption(report):
     figures = sorted(path.name for path in (report["results"] / "figures").glob("*.png"))
     assert len(figures) >= 5, figures
     analyses = ["envelope_activation", "envelope_class", "gradient", "attribution", "perturbation"]
-    tables = {
+    analyses.append("saliency")  # the tiny run's one attribution method
+    statistics = {
         "reliability.csv",
         "artifact_reliance.csv",
         *(f"{analysis}.csv" for analysis in analyses),
     }
+    # the methods' sanity checks (no shuffled control: no label-randomisation rows) and
+    # their scores against the planted effect
+    checks = {"cascading.csv", "label_randomisation.csv", "flags.csv", "attribution_quality.csv"}
+    tables = statistics | checks
     assert set(by_name) == set(figures) | tables
     captions = {_text(entry["caption"]) for entry in by_name.values()}
     for caption_file in sorted(CAPTIONS.glob("*.rst")):
@@ -93,8 +98,9 @@ def test_report_has_every_figure_with_its_caption(report):
             continue
         first_line = " ".join(caption_file.read_text().split("\n", 1)[0].split())
         assert any(first_line in caption for caption in captions), caption_file.name
-    for name in tables:  # the statistics and reliability tables, embedded
+    for name in tables:  # embedded
         assert by_name[name]["data_uri"].startswith("data:"), name
+    for name in statistics | checks - {"label_randomisation.csv"}:  # with their rows
         assert len(by_name[name]["data_uri"]) > 1_000, name
     for name, entry in by_name.items():
         if name in tables:

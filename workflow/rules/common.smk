@@ -9,11 +9,11 @@ from eegvis.pipeline.config import (
     ConfigError,
     check_config,
     describe_schema_error,
+    plants_anything,
     resolve_bands,
     resolve_training,
 )
 from eegvis.analyses.methods import METHOD_OPTIONS
-from eegvis.data.artifacts import Artifacts, planted_regions
 from eegvis.data.eegbci import dataset_root
 from eegvis.pipeline.variants import variant_configs
 from eegvis.viz.labels import band_title
@@ -225,11 +225,9 @@ def method_options(wildcards):
     return {key: ATTRIBUTION[key] for key in options if key in ATTRIBUTION}
 
 
-# What the synthetic recordings hold (nothing: the null demo): the truth the maps are scored on.
-PLANTED_REGIONS = SOURCE == "synthetic" and planted_regions(
-    Artifacts(**config["dataset"].get("artifacts", {})),
-    planted=config["dataset"]["planted_effect"],
-)
+# Whether the synthetic recordings hold something planted to score the maps against
+# (nothing on the null demo).
+PLANTS_ANYTHING = SOURCE == "synthetic" and plants_anything(config["dataset"])
 # The maps scored against the planted truth (synthetic data): every method's and, as the
 # paper's own method, the amplitude gradient's, of every network.
 QUALITY_MAPS = [(method, model) for method in ["gradient", *METHODS] for model in MODELS]
@@ -296,7 +294,7 @@ def final_outputs():
         )
     if SOURCE == "synthetic":
         outputs.append(f"{RECORDINGS_DIR}/planted_effect.json")
-        if METHODS and PLANTED_REGIONS:
+        if METHODS and PLANTS_ANYTHING:
             outputs += [
                 f"{RESULTS}/evaluation/attribution_quality.csv",
                 *expand(f"{RESULTS}/figures/attribution_quality.{{ext}}", ext=["png", "pdf"]),

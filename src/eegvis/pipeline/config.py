@@ -192,6 +192,33 @@ def check_bands(bands: list[Mapping[str, Any]], sfreq: float, key: str = "bands"
             )
 
 
+#: The amplitudes of :class:`eegvis.data.artifacts.Artifacts`: an artifact is planted
+#: when its amplitude is above 0.
+ARTIFACT_AMPLITUDES = ("saccade_uv", "spike_uv", "blink_uv", "muscle_uv")
+
+
+def plants_anything(dataset: Mapping[str, Any]) -> bool:
+    """Whether a synthetic dataset's config plants an effect or an artifact.
+
+    The same answer as ``bool(eegvis.data.artifacts.planted_regions(...))``, without
+    importing MNE (the workflow asks while it parses the rules).
+
+    Parameters
+    ----------
+    dataset : mapping
+        The config's ``dataset`` section (defaults filled).
+
+    Returns
+    -------
+    bool
+        True if ``planted_effect`` is set or an artifact has a positive amplitude.
+    """
+    artifacts = dataset.get("artifacts", {})
+    return bool(dataset["planted_effect"]) or any(
+        artifacts.get(key, 0) > 0 for key in ARTIFACT_AMPLITUDES
+    )
+
+
 def describe_schema_error(error: BaseException) -> str:
     """Turn a JSON-schema failure into one line that names the config key.
 

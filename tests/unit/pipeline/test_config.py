@@ -11,12 +11,14 @@ from conftest import REPO, run_snakemake, write_config
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
-from eegvis.data.artifacts import Artifacts
+from eegvis.data.artifacts import Artifacts, planted_regions
 from eegvis.pipeline.config import (
+    ARTIFACT_AMPLITUDES,
     ConfigError,
     check_bands,
     check_config,
     describe_schema_error,
+    plants_anything,
     resolve_bands,
     resolve_training,
 )
@@ -269,3 +271,22 @@ def test_filterbank_config_is_accepted_by_the_workflow(workflow_dir, demo_config
     path = write_config(workflow_dir, demo_config)
     result = run_snakemake(workflow_dir, "-n", "--configfile", str(path))
     assert "envelope_activation" in result.stdout and "bandpass_subject" not in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("planted", "artifacts"),
+    [
+        (False, {}),
+        (True, {}),
+        (False, {"saccade_uv": 30.0}),
+        (False, {"spike_uv": 5.0}),
+        (False, {"blink_uv": 100.0, "blink_rate": 20.0}),
+        (False, {"muscle_uv": 10.0}),
+        (False, {"saccade_latency": 0.5, "blink_rate": 20.0}),  # no amplitude: nothing
+    ],
+)
+def test_plants_anything_agrees_with_the_planted_regions(planted, artifacts):
+    expected = bool(planted_regions(Artifacts(**artifacts), planted=planted))
+    dataset = {"planted_effect": planted, "artifacts": artifacts}
+    assert plants_anything(dataset) is expected
+    assert set(ARTIFACT_AMPLITUDES) <= set(Artifacts.__dataclass_fields__)

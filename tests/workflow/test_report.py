@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import html
 import json
 import re
@@ -100,8 +101,13 @@ def test_report_has_every_figure_with_its_caption(report):
         assert any(first_line in caption for caption in captions), caption_file.name
     for name in tables:  # embedded
         assert by_name[name]["data_uri"].startswith("data:"), name
-    for name in statistics | checks - {"label_randomisation.csv"}:  # with their rows
+    for name in statistics:  # with their rows
         assert len(by_name[name]["data_uri"]) > 1_000, name
+    for name in checks:
+        lines = base64.b64decode(by_name[name]["data_uri"].split(",", 1)[1]).decode().splitlines()
+        assert lines[0].startswith("method,"), (name, lines[0])
+        rows = len(lines) - 1  # no shuffled control: no label-randomisation rows
+        assert rows == 0 if name == "label_randomisation.csv" else rows > 0, name
     for name, entry in by_name.items():
         if name in tables:
             continue

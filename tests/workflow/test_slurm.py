@@ -325,6 +325,8 @@ def test_gpu_rules_asked_slurm_for_a_gpu(cluster, runs):
             "rule_envelope_activation",
             "rule_perturbation",
             "rule_gradient",
+            "rule_attribution_maps",
+            "rule_attribution_sanity",
         )
         assert bool(gpus) == wants_gpu, (folder, details)
         if folder == "rule_train_model":

@@ -19,6 +19,7 @@ from eegvis.analyses._shared import has_log_softmax
 from eegvis.analyses.correlation import StreamingCorrelation
 from eegvis.analyses.envelope_activation import OUTPUT, window_starts
 from eegvis.analyses.envelopes import cut_windows
+from eegvis.data.subjects import SubjectTrials
 from eegvis.data.trials import event_classes, iter_epochs_subjects
 from eegvis.maps import channel_coords, subject_coords
 from eegvis.models.layers import LayerGeometry, receptive_fields
@@ -43,6 +44,14 @@ def subject_crops(X: np.ndarray, length: int, prediction: LayerGeometry) -> np.n
     """Every input window of every trial, trial-major."""
     starts = window_starts(X.shape[-1], length, prediction)
     return cut_windows(X, starts, length)
+
+
+def labelled_crops(
+    trials: SubjectTrials, length: int, prediction: LayerGeometry
+) -> tuple[np.ndarray, np.ndarray]:
+    """Return one subject's crops (:func:`subject_crops`) and each crop's class."""
+    crops = subject_crops(trials.X, length, prediction)
+    return crops, np.repeat(trials.y, len(crops) // len(trials.y))  # trial-major crops
 
 
 def stack_subjects(values: list[np.ndarray], what: str) -> np.ndarray:

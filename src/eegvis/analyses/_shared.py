@@ -11,6 +11,7 @@ import numbers
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -100,6 +101,35 @@ def spectral_amplitude(spectrum: torch.Tensor) -> torch.Tensor:
     spectra far from the float range's limits, as EEG spectra are.
     """
     return torch.addcmul(spectrum.real.square(), spectrum.imag, spectrum.imag).sqrt_()
+
+
+def amplitude_and_phase(x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Return the real-FFT amplitudes of crops and their phases as unit complex numbers.
+
+    ``irfft(amplitude * phase, n=x.shape[-1])`` rebuilds ``x``; the phase is
+    ``spectrum / amplitude``, 1 where the amplitude is 0 (the phase of
+    ``numpy.angle(0)`` is 0), in half the time of ``angle()`` and ``polar()``.
+    """
+    spectrum = torch.fft.rfft(x)
+    amplitude = spectral_amplitude(spectrum)
+    return amplitude, torch.where(amplitude == 0, 1, spectrum / amplitude)
+
+
+def check_labelled_crops(X: np.ndarray, y: np.ndarray, n_classes: int) -> None:
+    """Check labelled crops: X (n_examples, n_chans, n_times), y (n_examples,) in 0..n-1.
+
+    Raises
+    ------
+    ValueError
+        If the shapes disagree or a label lies outside ``0 .. n_classes - 1``.
+    """
+    if X.ndim != 3 or y.shape != (X.shape[0],):
+        raise ValueError(
+            f"X must have shape (n_examples, n_chans, n_times) and y (n_examples,), "
+            f"got {X.shape} and {y.shape}"
+        )
+    if y.size and (y.min() < 0 or y.max() >= n_classes):
+        raise ValueError(f"labels must lie in 0..{n_classes - 1}, got {np.unique(y)}")
 
 
 def has_log_softmax(model: nn.Module) -> bool:

@@ -45,7 +45,6 @@ The methods (:data:`METHODS`):
 
 from __future__ import annotations
 
-import logging
 import warnings
 from collections.abc import Callable
 from typing import Any, Literal
@@ -54,12 +53,10 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from eegvis.analyses._shared import device_and_dtype, spectral_amplitude
+from eegvis.analyses._shared import amplitude_and_phase, check_labelled_crops, device_and_dtype
 from eegvis.analyses._zennit import zennit_module
 from eegvis.analyses.methods import CROP_METHODS, method_options
 from eegvis.models.inference import attribution_copy
-
-log = logging.getLogger(__name__)
 
 Domain = Literal["spectrum", "time"]
 DOMAINS = ("spectrum", "time")
@@ -180,11 +177,7 @@ def method_inputs(x: Tensor, domain: Domain) -> tuple[Tensor, Tensor | None]:
         ``exp(i angle(rfft(x)))``, 1 where the amplitude is 0.
     """
     _check_domain(domain)
-    if domain == "time":
-        return x, None
-    spectrum = torch.fft.rfft(x)
-    amplitude = spectral_amplitude(spectrum)
-    return amplitude, torch.where(amplitude == 0, 1, spectrum / amplitude)
+    return (x, None) if domain == "time" else amplitude_and_phase(x)
 
 
 def attribute(
@@ -282,13 +275,7 @@ def class_attribution_means(
     if method not in CROP_METHODS:
         raise ValueError(f"method must be one of {list(CROP_METHODS)}, got {method!r}")
     X, y = np.asarray(X), np.asarray(y)
-    if X.ndim != 3 or y.shape != (len(X),):
-        raise ValueError(
-            f"X must have shape (n_crops, n_chans, n_times) and y (n_crops,), "
-            f"got {X.shape} and {y.shape}"
-        )
-    if y.size and (y.min() < 0 or y.max() >= n_classes):
-        raise ValueError(f"labels must lie in 0..{n_classes - 1}, got {np.unique(y)}")
+    check_labelled_crops(X, y, n_classes)
     options = method_options(method, options)
     explained = explained_model(
         model,

@@ -40,11 +40,11 @@ from torch import nn
 from eegvis.analyses._labelled import (
     common_coords,
     crop_geometry,
+    labelled_crops,
     map_attrs,
     on_epochs,
     spectral_coords,
     stack_subjects,
-    subject_crops,
 )
 from eegvis.analyses.attribution import Domain, class_attribution_means, haufe_patterns
 from eegvis.analyses.gradients import amplitude_gradients
@@ -149,8 +149,7 @@ def attribution_subjects(
     attributions, contrasts, n_crops, done = [], [], [], []
     started = time.perf_counter()
     for trials in subjects:
-        crops = subject_crops(trials.X, length, prediction)
-        labels = np.repeat(trials.y, len(crops) // len(trials.y))  # trial-major crops
+        crops, labels = labelled_crops(trials, length, prediction)
         attribution, contrast = crop_attribution(
             model,
             crops,
@@ -290,8 +289,7 @@ def sample_crops(
     per_subject = -(-n_crops // n_subjects)
     chosen, labels = [], []
     for trials in subjects:
-        crops = subject_crops(trials.X, length, prediction)
-        crop_labels = np.repeat(trials.y, len(crops) // len(trials.y))
+        crops, crop_labels = labelled_crops(trials, length, prediction)
         keep = np.unique(np.linspace(0, len(crops) - 1, min(per_subject, len(crops))).astype(int))
         chosen.append(crops[keep])
         labels.append(crop_labels[keep])

@@ -27,11 +27,12 @@ import torch
 from torch import nn
 
 from eegvis.analyses._shared import (
+    amplitude_and_phase,
     check_crops,
+    check_labelled_crops,
     device_and_dtype,
     predict,
     predicting,
-    spectral_amplitude,
 )
 from eegvis.models.inference import inference_copy
 from eegvis.utils.docs import fill_doc
@@ -146,11 +147,7 @@ def _batch_gradients(model: nn.Module, x: torch.Tensor, dtype: torch.dtype) -> t
     ``x`` (batch, n_chans, n_times) is already on the model's device, in the FFT
     dtype; the rebuilt crops are cast to the model's ``dtype``.
     """
-    spectrum = torch.fft.rfft(x)
-    amplitude = spectral_amplitude(spectrum)
-    # exp(i * angle(spectrum)) as spectrum / amplitude, 1 where the amplitude is 0 (the phase
-    # of numpy.angle(0) is 0): half the time of angle() and polar().
-    phase = torch.where(amplitude == 0, 1, spectrum / amplitude)
+    amplitude, phase = amplitude_and_phase(x)
     amplitude.requires_grad_(True)
     crops = torch.fft.irfft(amplitude * phase, n=x.shape[-1])
     predictions = predict(model, crops.to(dtype))
@@ -197,13 +194,7 @@ def class_amplitude_difference(X: np.ndarray, y: np.ndarray, n_classes: int) -> 
         If the shapes disagree or a label is out of range.
     """
     X, y = np.asarray(X), np.asarray(y)
-    if X.ndim != 3 or y.shape != (X.shape[0],):
-        raise ValueError(
-            f"X must have shape (n_examples, n_chans, n_times) and y (n_examples,), "
-            f"got {X.shape} and {y.shape}"
-        )
-    if y.size and (y.min() < 0 or y.max() >= n_classes):
-        raise ValueError(f"labels must lie in 0..{n_classes - 1}, got {np.unique(y)}")
+    check_labelled_crops(X, y, n_classes)
     amplitudes = np.abs(np.fft.rfft(X.astype(np.float64), axis=-1))
     difference = np.full((*amplitudes.shape[1:], n_classes), np.nan)
     for k in range(n_classes):

@@ -19,6 +19,7 @@ from torch import nn
 from eegvis.analyses._labelled import (
     common_coords,
     crop_geometry,
+    labelled_crops,
     map_attrs,
     on_epochs,
     spectral_coords,
@@ -101,8 +102,7 @@ def gradient_subjects(
     done, maps, differences, n_crops = [], [], [], []
     freqs = None
     for trials in subjects:
-        crops = subject_crops(trials.X, length, prediction)
-        labels = np.repeat(trials.y, len(crops) // len(trials.y))  # trial-major crops
+        crops, labels = labelled_crops(trials, length, prediction)
         gradient, freqs = amplitude_gradients(
             model, crops, info["sfreq"], batch_size=batch_size, strip_log_softmax=strip_log_softmax
         )

@@ -46,83 +46,20 @@ The methods (:data:`METHODS`):
 from __future__ import annotations
 
 import warnings
-from collections.abc import Callable
 from typing import Any, Literal
 
 import numpy as np
 import torch
 from torch import Tensor, nn
 
+from eegvis.analyses._explained import ClassScores, SpectralSynthesis
+from eegvis.analyses._method_calls import CAPTUM_CALLS, lrp
 from eegvis.analyses._shared import amplitude_and_phase, check_labelled_crops, device_and_dtype
-from eegvis.analyses._zennit import zennit_module
 from eegvis.analyses.methods import CROP_METHODS, method_options
 from eegvis.models.inference import attribution_copy
 
 Domain = Literal["spectrum", "time"]
 DOMAINS = ("spectrum", "time")
-
-
-class SpectralSynthesis(nn.Module):
-    """Rebuild crops from their real-FFT amplitudes and fixed phases: ``irfft(a * phase)``.
-
-    Parameters
-    ----------
-    n_times : int
-        Samples per crop.
-
-    Attributes
-    ----------
-    phase : torch.Tensor | None
-        ``exp(i phi)`` of the crops, complex, shape (batch, n_chans, n_freqs);
-        used when :meth:`forward` gets none (the LRP path, whose rules call a
-        layer with one input).
-    """
-
-    def __init__(self, n_times: int) -> None:
-        super().__init__()
-        self.n_times = n_times
-        self.phase: Tensor | None = None
-
-    def forward(self, amplitude: Tensor, phase: Tensor | None = None) -> Tensor:
-        """Return the crops, (batch, n_chans, n_times), in the amplitudes' dtype."""
-        phase = self.phase if phase is None else phase
-        return torch.fft.irfft(amplitude * phase, n=self.n_times)
-
-
-class ClassScores(nn.Module):
-    """A network whose output is averaged over its dense outputs: (batch, n_classes).
-
-    Parameters
-    ----------
-    network : torch.nn.Module
-        Its output has shape (batch, n_classes, ...).
-    synthesis : SpectralSynthesis | None
-        If given, the input is amplitudes, rebuilt into crops first.
-    rule_layers : bool
-        Whether ``network``'s layers are the standard modules LRP's rules need
-        (see :func:`~eegvis.models.attribution_copy`).
-    """
-
-    def __init__(
-        self,
-        network: nn.Module,
-        synthesis: SpectralSynthesis | None = None,
-        *,
-        rule_layers: bool = False,
-    ) -> None:
-        super().__init__()
-        self.synthesis, self.network, self.rule_layers = synthesis, network, rule_layers
-
-    def forward(self, inputs: Tensor, phase: Tensor | None = None) -> Tensor:
-        """Class scores of crops (``synthesis`` None) or amplitudes with phases."""
-        if self.synthesis is None:
-            x = inputs
-        elif phase is None:  # the LRP path: one input, the phases set on the synthesis
-            x = self.synthesis(inputs)
-        else:
-            x = self.synthesis(inputs, phase)
-        out = self.network(x)
-        return out.reshape(out.shape[0], out.shape[1], -1).mean(dim=2)
 
 
 def explained_model(
@@ -212,12 +149,12 @@ def attribute(
     if method == "lrp":
         if not explained.rule_layers:
             raise ValueError("method 'lrp' needs explained_model(..., rule_layers=True)")
-        return _lrp(explained, inputs, phase, target, **options)
+        return lrp(explained, inputs, phase, target, **options)
     with warnings.catch_warnings():
         # Captum announces the hooks it sets on non-linearities on every call.
         warnings.filterwarnings("ignore", "Setting forward, backward hooks", UserWarning)
         inputs = inputs.detach().requires_grad_(True)
-        return _CAPTUM[method](explained, inputs, phase, target, **options)
+        return CAPTUM_CALLS[method](explained, inputs, phase, target, **options)
 
 
 def class_attribution_means(
@@ -375,146 +312,3 @@ def haufe_patterns(gradients: np.ndarray, amplitudes: np.ndarray) -> np.ndarray:
 def _check_domain(domain: str) -> None:
     if domain not in DOMAINS:
         raise ValueError(f"domain must be one of {list(DOMAINS)}, got {domain!r}")
-
-
-def _extra(phase: Tensor | None) -> tuple[Tensor, ...] | None:
-    return None if phase is None else (phase,)
-
-
-def _saliency(explained: ClassScores, inputs: Tensor, phase: Tensor | None, target: Tensor):
-    from captum.attr import Saliency
-
-    return Saliency(explained).attribute(
-        inputs, target=target, abs=True, additional_forward_args=_extra(phase)
-    )
-
-
-def _input_x_gradient(explained: ClassScores, inputs: Tensor, phase: Tensor | None, target):
-    from captum.attr import InputXGradient
-
-    return InputXGradient(explained).attribute(
-        inputs, target=target, additional_forward_args=_extra(phase)
-    )
-
-
-def _integrated_gradients(
-    explained: ClassScores, inputs: Tensor, phase: Tensor | None, target: Tensor, n_steps: int
-) -> Tensor:
-    from captum.attr import IntegratedGradients
-
-    return IntegratedGradients(explained).attribute(
-        inputs,
-        baselines=torch.zeros_like(inputs),
-        target=target,
-        additional_forward_args=_extra(phase),
-        n_steps=n_steps,
-        internal_batch_size=len(inputs),
-    )
-
-
-def _deeplift(explained: ClassScores, inputs: Tensor, phase: Tensor | None, target: Tensor):
-    from captum.attr import DeepLift
-
-    return DeepLift(explained).attribute(
-        inputs,
-        baselines=torch.zeros_like(inputs),
-        target=target,
-        additional_forward_args=_extra(phase),
-    )
-
-
-def _gradient_shap(
-    explained: ClassScores,
-    inputs: Tensor,
-    phase: Tensor | None,
-    target: Tensor,
-    n_samples: int,
-    seed: int,
-) -> Tensor:
-    from captum.attr import GradientShap
-
-    # Captum draws the baselines and the points between them from numpy's global random
-    # state (and noise from torch's): both are seeded here and restored afterwards.
-    devices = [inputs.device] if inputs.device.type == "cuda" else []
-    numpy_state = np.random.get_state()  # noqa: NPY002
-    try:
-        with torch.random.fork_rng(devices=devices):
-            torch.manual_seed(seed)
-            np.random.seed(seed)  # noqa: NPY002
-            return GradientShap(explained).attribute(
-                inputs,
-                baselines=inputs.detach(),
-                target=target,
-                additional_forward_args=_extra(phase),
-                n_samples=n_samples,
-                stdevs=0.0,
-            )
-    finally:
-        np.random.set_state(numpy_state)  # noqa: NPY002
-
-
-def _occlusion(
-    explained: ClassScores, inputs: Tensor, phase: Tensor | None, target: Tensor, window: int
-) -> Tensor:
-    from captum.attr import Occlusion
-
-    return Occlusion(explained).attribute(
-        inputs,
-        sliding_window_shapes=(1, window),
-        strides=(1, window),
-        baselines=0.0,
-        target=target,
-        additional_forward_args=_extra(phase),
-    )
-
-
-def _lrp(
-    explained: ClassScores, inputs: Tensor, phase: Tensor | None, target: Tensor, composite: str
-) -> Tensor:
-    rules = _lrp_rules(composite)
-    if explained.synthesis is not None:
-        explained.synthesis.phase = phase
-    inputs = inputs.detach().requires_grad_(True)
-    try:
-        with rules.context(explained) as modified, torch.enable_grad():
-            scores = modified(inputs)
-            chosen = torch.zeros_like(scores).scatter_(1, target[:, None], 1.0) * scores
-            (relevance,) = torch.autograd.grad(scores, inputs, grad_outputs=chosen.detach())
-    finally:
-        if explained.synthesis is not None:
-            explained.synthesis.phase = None
-    return relevance
-
-
-def _lrp_rules(composite: str) -> Any:
-    """Return the Zennit composite named ``composite``; the synthesis is an epsilon layer.
-
-    ``"epsilon"``: the epsilon rule for every linear layer (convolutions, dense layers,
-    the synthesis), activations and batch norms passed: relevance is conserved up to
-    what biases absorb. Zennit's own composites by their registered names otherwise.
-    """
-    composites, rules, kinds = (zennit_module(name) for name in ("composites", "rules", "types"))
-    synthesis = (SpectralSynthesis, rules.Epsilon())
-    if composite == "epsilon":
-        return composites.LayerMapComposite(
-            layer_map=[
-                synthesis,
-                (kinds.Activation, rules.Pass()),
-                (kinds.BatchNorm, rules.Pass()),
-                (kinds.Linear, rules.Epsilon()),
-            ]
-        )
-    if composite not in composites.COMPOSITES:
-        names = sorted(["epsilon", *composites.COMPOSITES])
-        raise ValueError(f"composite must be one of {names}, got {composite!r}")
-    return composites.COMPOSITES[composite](layer_map=[synthesis])
-
-
-_CAPTUM: dict[str, Callable[..., Tensor]] = {
-    "saliency": _saliency,
-    "input_x_gradient": _input_x_gradient,
-    "integrated_gradients": _integrated_gradients,
-    "deeplift": _deeplift,
-    "gradient_shap": _gradient_shap,
-    "occlusion": _occlusion,
-}

@@ -34,7 +34,7 @@ rule attribution_maps:
 rule attribution_quality:
     input:
         planted=f"{RECORDINGS_DIR}/planted_effect.json",
-        maps=[quality_map(method, model) for method, model in QUALITY_MAPS],
+        maps=[result_file(method, model) for method, model in QUALITY_MAPS],
     output:
         summary=report(
             f"{RESULTS}/evaluation/attribution_quality.csv",

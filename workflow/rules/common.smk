@@ -204,12 +204,16 @@ def subject_files(split, suffix, folder="epochs"):
 FIRST_EPOCHS = f"{RESULTS}/epochs/sub-{SUBJECTS[0]:03d}_epo.fif"
 
 
+def result_file(analysis, model):
+    """The maps of one analysis (a spectral analysis or an attribution method) of one network."""
+    return f"{RESULTS}/{RESULT_FOLDER.get(analysis, analysis)}/{model}.nc"
+
+
 def analysis_results(wildcards):
     """The result files one analysis's statistics are computed from."""
     if wildcards.analysis == "envelope_class":
         return {"envelope_class": f"{RESULTS}/envelope_class/correlations.nc"}
-    folder = RESULT_FOLDER.get(wildcards.analysis, wildcards.analysis)
-    return {model: f"{RESULTS}/{folder}/{model}.nc" for model in MODELS}
+    return {model: result_file(wildcards.analysis, model) for model in MODELS}
 
 
 def map_bands(wildcards):
@@ -233,18 +237,11 @@ PLANTS_ANYTHING = SOURCE == "synthetic" and plants_anything(config["dataset"])
 QUALITY_MAPS = [(method, model) for method in ["gradient", *METHODS] for model in MODELS]
 
 
-def quality_map(method, model):
-    """The result file of one method's maps of one network."""
-    return f"{RESULTS}/{RESULT_FOLDER.get(method, method)}/{model}.nc"
-
-
 def label_randomisation_maps(wildcards):
     """The trained and the shuffled network's maps of one method (none without that control)."""
     if "shuffled" not in CONTROLS:
         return []
-    return [
-        f"{RESULTS}/attribution/{wildcards.method}/{model}.nc" for model in ("trained", "shuffled")
-    ]
+    return [result_file(wildcards.method, model) for model in ("trained", "shuffled")]
 
 
 def map_band(wildcards):

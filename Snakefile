@@ -6,9 +6,6 @@ from snakemake.utils import min_version
 min_version("9.0")
 
 
-report: "workflow/report/workflow.rst"
-
-
 # The demo config is the base unless --configfile gave one: a config file replaces
 # it (no demo value leaks into a real run); --config values apply on top of either.
 if not workflow.overwrite_configfiles:
@@ -27,6 +24,11 @@ include: "workflow/rules/perturbation.smk"
 include: "workflow/rules/statistics.smk"
 include: "workflow/rules/diagnostics.smk"
 include: "workflow/rules/provenance.smk"
+include: "workflow/rules/report.smk"
+
+
+# The report opens on the run's results summary (report.smk) once it is built.
+report: landing_page()
 
 
 # Artifact-control variants of this analysis, when the config has some.

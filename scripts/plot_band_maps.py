@@ -3,7 +3,8 @@
 from eegvis.pipeline.jobs import read_tables
 from eegvis.pipeline.logs import log_to_file
 from eegvis.utils.io import save_figure
-from eegvis.viz.spectral import ANALYSIS_TITLES, plot_band_maps
+from eegvis.viz.labels import ANALYSIS_TITLES
+from eegvis.viz.spectral import plot_band_maps
 
 log_to_file(snakemake.log[0])
 params = snakemake.params

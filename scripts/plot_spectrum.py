@@ -3,7 +3,8 @@
 from eegvis.maps import read_maps
 from eegvis.pipeline.logs import log_to_file
 from eegvis.utils.io import save_figure
-from eegvis.viz.spectral import ANALYSIS_TITLES, plot_spectrum
+from eegvis.viz.labels import ANALYSIS_TITLES
+from eegvis.viz.spectral import plot_spectrum
 
 log_to_file(snakemake.log[0])
 analysis = snakemake.wildcards.analysis

@@ -306,8 +306,48 @@ def final_outputs():
             f"{RESULTS}/comparison/artifact_control.csv",
             f"{RESULTS}/figures/artifact_control.png",
         ]
+    outputs.append(SUMMARY)
     outputs.append(PROVENANCE)  # written last, see provenance.smk
     return outputs
+
+
+# The report's first page (report.smk): the results summary, once a run has built it.
+SUMMARY = f"{RESULTS}/report/summary.rst"
+# Networks trained here, to their training history (none for an imported network).
+TRAINING_HISTORIES = (
+    {}
+    if EXTERNAL
+    else {
+        "trained": f"{RESULTS}/models/history.csv",
+        **(
+            {"shuffled": f"{RESULTS}/models/shuffled_history.csv"} if "shuffled" in CONTROLS else {}
+        ),
+    }
+)
+
+
+def summary_inputs(wildcards):
+    """The run's tables that the results summary reads, and its headline figure."""
+    inputs = {
+        "epochs": f"{RESULTS}/epochs/summary.csv",
+        "histories": list(TRAINING_HISTORIES.values()),
+        "statistics": expand(f"{RESULTS}/statistics/{{analysis}}.csv", analysis=ANALYSES),
+        "reliability": f"{RESULTS}/reliability.csv",
+        "reliance": f"{RESULTS}/diagnostics/artifact_reliance.csv",
+        "headline": f"{RESULTS}/figures/envelope_activation.png",
+    }
+    if METHODS:
+        inputs["sanity"] = f"{RESULTS}/sanity/flags.csv"
+        if PLANTS_ANYTHING:
+            inputs["quality"] = f"{RESULTS}/evaluation/attribution_quality.csv"
+    return inputs
+
+
+def landing_page():
+    """The report's description: the results summary once built, else the workflow's text."""
+    if os.path.exists(SUMMARY):
+        return os.path.abspath(SUMMARY)
+    return "workflow/report/workflow.rst"
 
 
 def provenance_inputs():

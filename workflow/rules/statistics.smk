@@ -8,7 +8,7 @@ rule statistics:
         statistics=report(
             f"{RESULTS}/statistics/{{analysis}}.csv",
             caption="../report/statistics.rst",
-            category="Statistics",
+            category="Statistics and reliability",
         ),
         reliability=f"{RESULTS}/reliability/{{analysis}}.csv",
     log:
@@ -35,7 +35,7 @@ rule reliability:
         report(
             f"{RESULTS}/reliability.csv",
             caption="../report/reliability.rst",
-            category="Statistics",
+            category="Statistics and reliability",
         ),
     log:
         f"{LOGS}/reliability.log",

@@ -5,6 +5,22 @@ No plotting imports, so the workflow's rules can use them when they are parsed.
 
 from __future__ import annotations
 
+#: Figure-title name of each analysis.
+ANALYSIS_TITLES = {
+    "envelope_activation": "Envelope–activation correlation (Fig. 15)",
+    "envelope_class": "Envelope–class correlation (Fig. 14)",
+    "gradient": "Amplitude gradient",
+    "perturbation": "Amplitude-perturbation correlation",
+    "attribution": "Gradient attribution (gradient × class amplitude difference)",
+    "saliency": "Saliency |∂ score / ∂ amplitude|, class contrast",
+    "input_x_gradient": "Input × gradient, class contrast",
+    "integrated_gradients": "Integrated gradients, class contrast",
+    "deeplift": "DeepLIFT, class contrast",
+    "gradient_shap": "GradientSHAP, class contrast",
+    "occlusion": "Occlusion, class contrast",
+    "lrp": "LRP, class contrast",
+    "haufe": "Haufe activation pattern of the amplitude gradient",
+}
 #: Column titles of the analysed layers (:data:`eegvis.models.BLOCK_OUTPUTS`).
 LAYER_TITLES = {
     "pool_nonlin": "block 1",

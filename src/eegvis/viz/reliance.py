@@ -13,7 +13,7 @@ from matplotlib.figure import Figure
 
 from eegvis.diagnostics.artifact_reliance import class_contrasts
 from eegvis.diagnostics.regions import REGIONS
-from eegvis.viz.spectral import ANALYSIS_TITLES
+from eegvis.viz.labels import ANALYSIS_TITLES
 
 
 def plot_reliance(

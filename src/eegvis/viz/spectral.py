@@ -15,20 +15,6 @@ from eegvis.viz._class_grid import class_grid
 from eegvis.viz.captions import select
 from eegvis.viz.topomaps import plot_channel_frequency
 
-#: Figure-title name of each analysis.
-ANALYSIS_TITLES = {
-    "gradient": "Amplitude gradient",
-    "perturbation": "Amplitude-perturbation correlation",
-    "attribution": "Gradient attribution (gradient × class amplitude difference)",
-    "saliency": "Saliency |∂ score / ∂ amplitude|, class contrast",
-    "input_x_gradient": "Input × gradient, class contrast",
-    "integrated_gradients": "Integrated gradients, class contrast",
-    "deeplift": "DeepLIFT, class contrast",
-    "gradient_shap": "GradientSHAP, class contrast",
-    "occlusion": "Occlusion, class contrast",
-    "lrp": "LRP, class contrast",
-    "haufe": "Haufe activation pattern of the amplitude gradient",
-}
 #: Colour-bar label of each analysis.
 VALUE_LABELS = {
     "gradient": "∂ prediction / ∂ amplitude (mean over crops)",

@@ -21,9 +21,7 @@ tables = RunTables(
     sanity=pd.read_csv(inputs.sanity) if "sanity" in inputs.keys() else None,
     quality=pd.read_csv(inputs.quality) if "quality" in inputs.keys() else None,
 )
-page = summary_page(
-    tables, data_note=params.data, headline=inputs.headline, titles=ANALYSIS_TITLES
-)
+page = summary_page(tables, data_note=params.data, headline=inputs.headline, titles=ANALYSIS_TITLES)
 # Snakemake renders the page with Jinja (the description's config): the summary is literal.
 description = Path(inputs.description).read_text()
 with atomic_output(snakemake.output[0]) as path:

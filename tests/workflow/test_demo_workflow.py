@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
 import pytest
 from conftest import REPO, run_snakemake
+from PIL import Image
 
 from eegvis.maps import read_maps
 
@@ -286,3 +290,16 @@ def test_readme_notebook_snippet_runs_after_the_demo(demo, monkeypatch):
     # the network decodes the planted mu/beta effect over C3/C4: its gradient is
     # consistently non-zero there across subjects
     assert bool(test["significant"].sel(channel=["C3", "C4"]).any())
+
+
+def test_readme_figure_renders_from_the_demo(demo, tmp_path):
+    output = tmp_path / "headline.png"
+    script = REPO / "tools" / "readme_figure.py"
+    subprocess.run(
+        [sys.executable, str(script), str(demo), str(output)],
+        check=True,
+        env={**os.environ, "MPLBACKEND": "agg"},
+    )
+    with Image.open(output) as image:
+        width, height = image.size
+    assert width > 1.5 * height > 500  # two band rows of five layers and the class column

@@ -1,10 +1,10 @@
-"""What only the Snakemake workflow uses: config checks, scripts' shared steps, logs, provenance."""
+"""What only the workflow uses: config checks, job steps, logs, provenance, the report summary."""
 
 import lazy_loader
 
 __getattr__, __dir__, __all__ = lazy_loader.attach(
     __name__,
-    submodules=["comparison", "config", "jobs", "logs", "provenance", "variants"],
+    submodules=["comparison", "config", "jobs", "logs", "provenance", "summary", "variants"],
     submod_attrs={
         "comparison": ["compare_variants", "final_accuracy", "significant_channels"],
         "config": [
@@ -25,6 +25,17 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
             "start_job",
         ],
         "logs": ["log_to_file"],
+        "summary": [
+            "accuracy_table",
+            "chance_accuracy",
+            "map_table",
+            "quality_table",
+            "RunTables",
+            "sanity_table",
+            "split_table",
+            "summary_contrast",
+            "summary_page",
+        ],
         "variants": ["deep_merge", "variant_configs", "variant_name"],
         "provenance": [
             "collect_provenance",

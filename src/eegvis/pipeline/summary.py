@@ -198,7 +198,7 @@ def _accuracy_row(
         "network": network,
         "final": float(accuracy[-1]),
         "best": np.nan if epochs is None else float(accuracy[best]),
-        "best epoch": "" if epochs is None else str(int(epochs[best])),
+        "best epoch": np.nan if epochs is None else str(int(epochs[best])),
         "above chance": "yes" if accuracy[-1] >= chance.threshold else "no",
     }
 

@@ -220,7 +220,7 @@ def test_report_summary_renders_in_a_browser(rendered, report):
     assert rendered["headings"][:3] == [
         "Subjects and trials",
         "Decoding accuracy (validation trials)",
-        "Trained minus untrained envelope–activation correlation",
+        "Envelope–activation correlation (the paper's Fig. 15)",
     ]
     assert 0 <= rendered["top"]["y"] < 200, rendered["top"]
     assert rendered["screenshot"].stat().st_size > 20_000

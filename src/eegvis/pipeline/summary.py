@@ -424,11 +424,11 @@ def summary_page(
     else:
         parts.append("The network was imported, not trained here: no training history.\n\n")
     parts += [
-        _heading("Trained minus untrained envelope–activation correlation", "-"),
+        _heading("Envelope–activation correlation (the paper's Fig. 15)", "-"),
         embedded_image(headline, alt="Envelope-activation correlation per band and layer"),
         "Per layer and band, the correlation of the band-power envelopes with the "
-        "units' activations, trained minus untrained network, averaged over "
-        "subjects (the paper's Fig. 15).\n\n",
+        "units' activations, trained network minus its control (named in the "
+        "title), averaged over subjects.\n\n",
         _heading("Maps: significant channels and split-half reliability", "-"),
         "Channels significant in a permutation test across subjects (family-wise "
         "corrected) and, per map, the Spearman-Brown corrected split-half "

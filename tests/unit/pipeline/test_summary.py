@@ -264,7 +264,7 @@ def test_summary_page_renders_the_runs_numbers(headline):
     assert headings == [
         "Subjects and trials",
         "Decoding accuracy (validation trials)",
-        "Trained minus untrained envelope–activation correlation",
+        "Envelope–activation correlation (the paper's Fig. 15)",
         "Maps: significant channels and split-half reliability",
         "Artifact reliance",
     ]

@@ -1,12 +1,14 @@
-"""Small helpers every part uses: atomic file output, devices, shared parameter docs."""
+"""Small helpers every part uses: atomic file output, devices, progress, shared parameter docs."""
 
 import lazy_loader
 
 __getattr__, __dir__, __all__ = lazy_loader.attach(
     __name__,
-    submodules=["devices", "io"],
+    submodules=["devices", "io", "progress"],
     submod_attrs={
         "devices": ["resolve_device"],
         "io": ["atomic_output", "save_figure", "write_json"],
+        # eegvis.utils.progress is the module; its function: eegvis.utils.progress.progress
+        "progress": ["counted", "format_duration", "Progress"],
     },
 )

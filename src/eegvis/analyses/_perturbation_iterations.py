@@ -124,12 +124,10 @@ def iterate(
         )
     sums = IterationSums((setup.n_rows, len(setup.freqs), original.shape[1]), setup.layout.n_groups)
     steps = progress(
-        range(setup.limit),
-        desc=f"{setup.perturbation} perturbation",
-        total=None if setup.auto else setup.limit,
-        unit="iteration",
-        logger=log,
+        range(setup.limit), desc=f"{setup.perturbation} perturbation", unit="iteration", logger=log
     )
+    if setup.auto:
+        steps.total = None  # until the reliability can be projected
     for i_iteration in steps:
         iteration_map = sums.add(
             *iteration_sums(model, X, original, setup, i_iteration, noise_workers)

@@ -7,8 +7,8 @@ iterations, randomised layers) runs through :func:`progress`, which logs lines s
 
 to a logger of the ``eegvis`` hierarchy at level INFO: a line after the first item, then
 at most one every ``min_interval`` seconds and every tenth of the total, and always a
-last one (``... done in 2 min 43 s``). The time left is the mean time per item so far
-times the items left. Counting, logging and the bar never touch the items or any random
+last one (``... done in 2 min 43 s``; not for a loop left with ``break``). The time left
+is the mean time per item so far times the items left. Counting, logging and the bar never touch the items or any random
 state, so the results are those of the bare loop.
 
 Where the bar goes
@@ -127,6 +127,7 @@ class Progress(Generic[Item]):
         self._total, self._initial, self.n = total, initial, initial
         self._started = self._logged_time = 0.0
         self._logged_n: int | None = None
+        self._logged_final = False
         self._bar: Any = None
 
     @property
@@ -153,7 +154,7 @@ class Progress(Generic[Item]):
         finally:
             if self._bar is not None:
                 self._bar.close()
-        if self.n > self._initial and self._logged_n != self.n:  # unknown or wrong total
+        if self.n > self._initial and not self._logged_final:  # unknown or wrong total
             self._log(self._clock(), final=True)
 
     def _advance(self) -> None:
@@ -162,7 +163,7 @@ class Progress(Generic[Item]):
         if self._bar is not None:
             self._bar.update(1)
         now = self._clock()
-        finished = self._total is not None and self.n >= self._total
+        finished = self.n == self._total
         if self._logged_n is None or finished or self._due(now):
             self._log(now, final=finished)
 
@@ -179,7 +180,7 @@ class Progress(Generic[Item]):
         else:  # clear the bar while a handler may write to the same terminal
             with type(self._bar).external_write_mode(file=self._bar.fp):
                 self._logger.info(line)
-        self._logged_n, self._logged_time = self.n, now
+        self._logged_n, self._logged_time, self._logged_final = self.n, now, final
 
     def _line(self, elapsed: float, final: bool) -> str:
         """``desc: n/total units (p%), elapsed, about t left`` (or ``..., done in t``)."""

@@ -281,7 +281,7 @@ class _SubjectCrops:
 
     def __iter__(self) -> Iterator[np.ndarray]:
         """Yield each subject's crops, (n_crops, n_channels, length)."""
-        for trials in progress(self.subjects, desc="perturbation: crops", logger=logger):
+        for trials in progress(self.subjects, desc="perturbation crops", logger=logger):
             crops = subject_crops(trials.X, self.length, self.prediction)
             self.groups.append(np.full(len(crops), trials.subject))
             self.done.append((trials.subject, trials.split))

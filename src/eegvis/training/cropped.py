@@ -171,6 +171,10 @@ def fit_cropped(
     *untrained* state, returned (and kept in the checkpoint) so the untrained
     control network is exactly this network before its first update.
 
+    Each epoch's losses and misclassification rates are logged, and so is the
+    progress over the epochs with the time left (:func:`eegvis.utils.progress.progress`,
+    which also draws a bar when standard error is a terminal).
+
     Parameters
     ----------
     model : nn.Module

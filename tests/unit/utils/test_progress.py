@@ -187,7 +187,7 @@ for _ in progress(range(3), desc="maps", min_interval=0):
 """
 
 
-def on_a_terminal(*args: str) -> str:
+def on_a_terminal(*args: str, env: dict[str, str] | None = None) -> str:
     """Run :data:`JOB` with standard error on a pseudo-terminal; return what the terminal got."""
     terminal, process_side = pty.openpty()
     fcntl.ioctl(process_side, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 80, 0, 0))
@@ -198,6 +198,7 @@ def on_a_terminal(*args: str) -> str:
         stderr=process_side,
         check=True,
         timeout=300,
+        env={**os.environ, **(env or {})},
     )
     os.close(process_side)
     shown = b""
@@ -227,3 +228,7 @@ def test_a_workflow_job_logs_lines_and_leaves_snakemakes_terminal_alone(tmp_path
     ]
     assert lines[0].endswith(" left") and ", done in " in lines[2]
     assert "\r" not in text  # no bar in the log either
+
+
+def test_tqdm_disable_turns_the_bar_off():
+    assert on_a_terminal("library", env={"TQDM_DISABLE": "1"}) == ""

@@ -69,13 +69,14 @@ def prefetched(items: Iterable[Item], depth: int = 1) -> Iterator[Item]:
     Returns
     -------
     iterator
-        The items of ``items``, in order, with the length hint of ``items``
-        (:func:`eegvis.utils.progress.counted`); an exception raised while
-        producing one is raised in the consumer.
+        The items of ``items``, in order, with the length hint of ``items`` if
+        it has one (:func:`eegvis.utils.progress.counted`); an exception raised
+        while producing one is raised in the consumer.
     """
     if depth < 1:
         raise ValueError(f"depth must be at least 1, got {depth}")
-    return counted(_prefetching(items, depth), operator.length_hint(items))
+    hint = operator.length_hint(items, -1)
+    return _prefetching(items, depth) if hint < 0 else counted(_prefetching(items, depth), hint)
 
 
 def _prefetching(items: Iterable[Item], depth: int) -> Iterator[Item]:

@@ -181,6 +181,26 @@ def test_provenance_file_of_the_workflow(reference):
     assert "Nothing to be done" in again.stdout + again.stderr
 
 
+#: A line of each long job's log (eegvis.utils.progress): its first item, with the time left.
+PROGRESS_LINES = {
+    "train_model.log": "training: 1/4 epochs (25%), ",
+    "gradient/trained.log": "gradient maps: 1/2 subjects (50%), ",
+    "perturbation/trained.log": "additive perturbation: 1/2 iterations (50%), ",
+    "attribution/saliency/trained.log": "saliency maps: 1/2 subjects (50%), ",
+    "envelope_activation.log": "envelope-activation maps: 1/2 subjects (50%), ",
+    "envelope_class.log": "envelope-class maps: 1/2 subjects (50%), ",
+    "attribution_sanity/saliency.log": "cascading randomisation: 1/11 maps (9%), ",
+}
+
+
+@pytest.mark.parametrize("job", sorted(PROGRESS_LINES))
+def test_long_jobs_log_their_progress_with_the_time_left(reference, job):
+    lines = text(reference / "results" / TINY / "logs" / job).splitlines()
+    first = [line for line in lines if PROGRESS_LINES[job] in line]
+    assert len(first) == 1 and first[0].endswith(" left"), lines
+    assert "\r" not in "".join(lines)  # no progress bar in a job's log
+
+
 def test_provenance_library(tmp_path):
     config = tiny_config()
     output = tmp_path / "out.txt"
@@ -231,8 +251,12 @@ def test_killed_training_resumes_and_matches_uninterrupted_run(killed_training, 
     log = text(results / "logs" / "train_model.log")
     match = re.search(r"Resuming from \S*checkpoint\.pt after epoch (\d+)", log)
     assert match, log
-    assert 1 <= int(match.group(1)) <= 3
+    resumed = int(match.group(1))
+    assert 1 <= resumed <= 3
     assert "Epoch 4/4" in log
+    # The progress counts on from the checkpoint's epoch.
+    assert f"training: {resumed + 1}/4 epochs ({25 * (resumed + 1)}%), " in log
+    assert "training: 4/4 epochs (100%), done in " in log
     assert "train_model" in output
     reference_models = reference / "results" / TINY / "models"
     for name in ("trained.pt", "untrained.pt", "history.csv"):

@@ -27,6 +27,7 @@ from torch import nn
 from eegvis.analyses._noise import NoiseStream
 from eegvis.analyses._perturbation_sums import CorrelationSums, CropLayout, IterationSums
 from eegvis.analyses._shared import predict, spectral_amplitude
+from eegvis.utils.progress import progress
 
 log = logging.getLogger("eegvis.analyses.perturbation")
 
@@ -106,6 +107,9 @@ def iterate(
 ) -> IterationSums:
     """Run the iterations: ``setup.limit`` of them, or with ``auto`` until the target reliability.
 
+    The progress lines count the iterations; with ``auto`` their total is the
+    projection of :func:`projected_iterations` (unknown before two iterations).
+
     Returns
     -------
     IterationSums
@@ -119,17 +123,14 @@ def iterate(
             setup.limit,
         )
     sums = IterationSums((setup.n_rows, len(setup.freqs), original.shape[1]), setup.layout.n_groups)
-    for i_iteration in range(setup.limit):
-        start = time.perf_counter()
+    steps = progress(
+        range(setup.limit), desc=f"{setup.perturbation} perturbation", unit="iteration", logger=log
+    )
+    if setup.auto:
+        steps.total = None  # until the reliability can be projected
+    for i_iteration in steps:
         iteration_map = sums.add(
             *iteration_sums(model, X, original, setup, i_iteration, noise_workers)
-        )
-        log.info(
-            "Iteration %d/%d (%s perturbation) done in %.1f s",
-            i_iteration + 1,
-            setup.limit,
-            setup.perturbation,
-            time.perf_counter() - start,
         )
         if setup.reliability_map is not None:
             iteration_map = setup.reliability_map(iteration_map)
@@ -139,7 +140,16 @@ def iterate(
             log_reliability(k, r, r_sb, setup.target_reliability)
             if k >= setup.min_iterations and r_sb >= setup.target_reliability:
                 break
+            steps.total = _expected_iterations(k, r_sb, setup)
     return sums
+
+
+def _expected_iterations(k: int, r_sb: float, setup: Setup) -> int | None:
+    """Return the iterations ``auto`` should run, after ``k`` at reliability ``r_sb`` (or None)."""
+    if r_sb >= setup.target_reliability:  # reached, but fewer than min_iterations
+        return setup.min_iterations
+    needed = projected_iterations(k, r_sb, setup.target_reliability)
+    return None if needed is None else min(max(needed, k + 1, setup.min_iterations), setup.limit)
 
 
 def iteration_sums(
@@ -203,13 +213,22 @@ def log_reliability(k: int, r: float, r_sb: float, target: float | None = None) 
     outlook = ""
     if target is not None:
         outlook = f" (target r_SB >= {target:.3f}"
-        if 0 < r_sb < target:
-            # Spearman-Brown prophecy: iterations at which the reliability of the mean would
-            # reach the target, if r_SB is the reliability of the mean of k iterations.
-            needed = math.ceil(k * target * (1 - r_sb) / (r_sb * (1 - target)))
+        needed = projected_iterations(k, r_sb, target)
+        if needed is not None:
             outlook += f"; about {needed} iterations projected"
         outlook += ")"
     log.info("Iteration %d: split-half r = %.3f, r_SB = %.3f%s", k, r, r_sb, outlook)
+
+
+def projected_iterations(k: int, r_sb: float, target: float) -> int | None:
+    """Return the iterations at which the map's reliability would reach ``target``, or None.
+
+    The Spearman–Brown prophecy, if ``r_sb`` is the reliability of the mean of
+    ``k`` iterations; None unless ``0 < r_sb < target``.
+    """
+    if not 0 < r_sb < target:
+        return None
+    return math.ceil(k * target * (1 - r_sb) / (r_sb * (1 - target)))
 
 
 def perturb(

@@ -28,7 +28,6 @@ the trained - control contrasts.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -51,6 +50,7 @@ from eegvis.analyses.gradients import amplitude_gradients
 from eegvis.analyses.methods import METHODS, method_options
 from eegvis.data.subjects import SubjectTrials
 from eegvis.utils.docs import fill_doc
+from eegvis.utils.progress import progress
 
 logger = logging.getLogger(__name__)
 
@@ -147,8 +147,7 @@ def attribution_subjects(
     options = method_options(method, options)
     length, prediction = crop_geometry(model, info, input_length)
     attributions, contrasts, n_crops, done = [], [], [], []
-    started = time.perf_counter()
-    for trials in subjects:
+    for trials in progress(subjects, desc=f"{method} maps", logger=logger):
         crops, labels = labelled_crops(trials, length, prediction)
         attribution, contrast = crop_attribution(
             model,
@@ -167,14 +166,6 @@ def attribution_subjects(
             contrasts.append(contrast)
         n_crops.append(len(crops))
         done.append((trials.subject, trials.split))
-        logger.info(
-            "%s: subject %d, %d crops (%d subjects in %.0f s)",
-            method,
-            trials.subject,
-            len(crops),
-            len(done),
-            time.perf_counter() - started,
-        )
     dims = ("subject", "channel", "frequency" if domain == "spectrum" else "time", "class")
     data = {"attribution": (dims, stack_subjects(attributions, f"{method} maps"))}
     if contrasts:
@@ -288,7 +279,7 @@ def sample_crops(
     length, prediction = crop_geometry(model, info, input_length)
     per_subject = -(-n_crops // n_subjects)
     chosen, labels = [], []
-    for trials in subjects:
+    for trials in progress(subjects, desc="sampling crops", logger=logger):
         crops, crop_labels = labelled_crops(trials, length, prediction)
         keep = np.unique(np.linspace(0, len(crops) - 1, min(per_subject, len(crops))).astype(int))
         chosen.append(crops[keep])

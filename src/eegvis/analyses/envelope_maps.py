@@ -36,6 +36,7 @@ from eegvis.data.trials import event_classes, iter_epochs_subjects
 from eegvis.maps import band_coords
 from eegvis.models.layers import LayerGeometry, default_layers, receptive_fields
 from eegvis.utils.docs import fill_doc
+from eegvis.utils.progress import progress
 
 logger = logging.getLogger(__name__)
 
@@ -202,7 +203,7 @@ def envelope_activation_networks(
         layers = default_layers(first, n_chans, length)
     geometry = _shared_geometry(models, n_chans, length, layers)
     done, per_subject, totals = [], {layer: [] for layer in layers}, {}
-    for trials in subjects:
+    for trials in progress(subjects, desc="envelope-activation maps", logger=logger):
         if trials.filtered is None:
             raise ValueError(f"subject {trials.subject}: band-passed trials are missing")
         statistics = envelope_activation_statistics(
@@ -215,12 +216,6 @@ def envelope_activation_networks(
             )
             merge_statistics(totals, layer, statistics[layer])
         done.append((trials.subject, trials.split))
-        logger.info(
-            "Subject %d: envelope-activation correlations of %d trials, %d network(s)",
-            trials.subject,
-            len(trials.X),
-            len(models),
-        )
     per_layer = {
         layer: stack_subjects(arrays, "envelope-activation maps")
         for layer, arrays in per_subject.items()
@@ -403,7 +398,7 @@ def envelope_class_subjects(
     bands = as_band_mapping(bands)
     n_chans, n_bands = len(info.ch_names), len(bands)
     done, per_subject, totals = [], [], {}
-    for trials in subjects:
+    for trials in progress(subjects, desc="envelope-class maps", logger=logger):
         statistics = envelope_class_statistics(
             trials.filtered, trials.y, len(classes), prediction, input_length, batch_size
         )

@@ -19,9 +19,6 @@ which returns the gradients per crop divided by the batch size; see
 
 from __future__ import annotations
 
-import logging
-import time
-
 import numpy as np
 import torch
 from torch import nn
@@ -36,8 +33,6 @@ from eegvis.analyses._shared import (
 )
 from eegvis.models.inference import inference_copy
 from eegvis.utils.docs import fill_doc
-
-log = logging.getLogger(__name__)
 
 
 @fill_doc
@@ -122,7 +117,6 @@ def amplitude_gradients(
     fft_dtype = torch.promote_types(dtype, torch.float32)  # no half-precision FFTs
     n_examples, n_chans, n_times = X.shape
     total = None
-    start = time.perf_counter()
     model = inference_copy(model, differentiable=True)
     with predicting(model, strip_log_softmax), torch.enable_grad():
         for first in range(0, n_examples, batch_size):
@@ -131,12 +125,6 @@ def amplitude_gradients(
             if total is None:
                 total = torch.zeros(gradients.shape[1:], dtype=torch.float64, device=device)
             total += gradients.sum(dim=0)
-    log.info(
-        "Amplitude gradients of %d crops (%d classes) in %.1f s",
-        n_examples,
-        total.shape[-1],
-        time.perf_counter() - start,
-    )
     mean = (total / n_examples).cpu().numpy()
     return mean, np.fft.rfftfreq(n_times, d=1.0 / sfreq)
 

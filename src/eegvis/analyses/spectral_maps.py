@@ -33,6 +33,7 @@ from eegvis.analyses.perturbation import PerturbationMaps, perturbation_correlat
 from eegvis.data.subjects import SubjectTrials
 from eegvis.models.layers import LayerGeometry
 from eegvis.utils.docs import fill_doc
+from eegvis.utils.progress import progress
 
 logger = logging.getLogger(__name__)
 
@@ -101,7 +102,7 @@ def gradient_subjects(
     length, prediction = crop_geometry(model, info, input_length)
     done, maps, differences, n_crops = [], [], [], []
     freqs = None
-    for trials in subjects:
+    for trials in progress(subjects, desc="gradient maps", logger=logger):
         crops, labels = labelled_crops(trials, length, prediction)
         gradient, freqs = amplitude_gradients(
             model, crops, info["sfreq"], batch_size=batch_size, strip_log_softmax=strip_log_softmax
@@ -110,7 +111,6 @@ def gradient_subjects(
         differences.append(class_amplitude_difference(crops, labels, len(classes)))
         n_crops.append(len(crops))
         done.append((trials.subject, trials.split))
-        logger.info("Subject %d: mean gradient over %d crops", trials.subject, len(crops))
     subject_maps = stack_subjects(maps, "gradient maps")
     dims = ("subject", "channel", "frequency", "class")
     data = {
@@ -281,11 +281,10 @@ class _SubjectCrops:
 
     def __iter__(self) -> Iterator[np.ndarray]:
         """Yield each subject's crops, (n_crops, n_channels, length)."""
-        for trials in self.subjects:
+        for trials in progress(self.subjects, desc="perturbation crops", logger=logger):
             crops = subject_crops(trials.X, self.length, self.prediction)
             self.groups.append(np.full(len(crops), trials.subject))
             self.done.append((trials.subject, trials.split))
-            logger.info("Subject %d: %d crops", trials.subject, len(crops))
             yield crops
 
 

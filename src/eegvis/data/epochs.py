@@ -25,6 +25,7 @@ import pandas as pd
 from eegvis.data.recordings import RecordingError, read_runs
 from eegvis.data.subjects import SubjectTrials
 from eegvis.data.summaries import usable_subjects
+from eegvis.utils.progress import counted, progress
 
 logger = logging.getLogger(__name__)
 
@@ -257,6 +258,9 @@ def iter_subjects(
 ) -> Iterator[SubjectTrials]:
     """Load usable subjects one at a time (memory independent of their number).
 
+    The summaries are read at the call (excluded subjects are logged then), the
+    epochs when the iterator reaches them.
+
     Parameters
     ----------
     epoch_paths : sequence of path-like
@@ -276,12 +280,14 @@ def iter_subjects(
     splits : mapping of int to str | None
         Subject number to ``"train"`` or ``"valid"``.
 
-    Yields
-    ------
-    trials : SubjectTrials
-        In the order of ``epoch_paths``.
+    Returns
+    -------
+    subjects : iterator of SubjectTrials
+        In the order of ``epoch_paths``, with their number as length hint
+        (:func:`eegvis.utils.progress.counted`).
     """
-    for index in usable_subjects(summary_paths):
+
+    def load(index: int) -> SubjectTrials:
         subject = int(json.loads(Path(summary_paths[index]).read_text())["subject"])
         X, y = to_arrays(load_epochs(epoch_paths[index]), classes, units)
         filtered = None if bandpassed is None else bandpassed(subject)
@@ -290,7 +296,10 @@ def iter_subjects(
                 f"subject {subject}: band-passed trials {filtered.shape[1:]} do not match "
                 f"the epochs {epoch_paths[index]} {X.shape} (trials, channels, samples)"
             )
-        yield SubjectTrials(subject, X, y, filtered, (splits or {}).get(subject, ""))
+        return SubjectTrials(subject, X, y, filtered, (splits or {}).get(subject, ""))
+
+    indices = usable_subjects(summary_paths)
+    return counted(map(load, indices), len(indices))
 
 
 def load_split(
@@ -318,7 +327,8 @@ def load_split(
     RecordingError
         If no subject is usable.
     """
-    loaded = list(iter_subjects(epoch_paths, summary_paths, classes, units))
+    subjects = iter_subjects(epoch_paths, summary_paths, classes, units)
+    loaded = list(progress(subjects, desc="loading epochs", logger=logger))
     if not loaded:
         raise RecordingError(f"no usable subject among {', '.join(map(str, epoch_paths))}.")
     return (

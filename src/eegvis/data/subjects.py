@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 import queue
 import threading
 from collections.abc import Iterable, Iterator
@@ -9,6 +10,8 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 import numpy as np
+
+from eegvis.utils.progress import counted
 
 Item = TypeVar("Item")
 
@@ -63,14 +66,21 @@ def prefetched(items: Iterable[Item], depth: int = 1) -> Iterator[Item]:
     depth : int
         Items produced ahead.
 
-    Yields
-    ------
-    item
-        The items of ``items``, in order; an exception raised while producing
-        one is raised here, in the consumer.
+    Returns
+    -------
+    iterator
+        The items of ``items``, in order, with the length hint of ``items`` if
+        it has one (:func:`eegvis.utils.progress.counted`); an exception raised
+        while producing one is raised in the consumer.
     """
     if depth < 1:
         raise ValueError(f"depth must be at least 1, got {depth}")
+    hint = operator.length_hint(items, -1)
+    return _prefetching(items, depth) if hint < 0 else counted(_prefetching(items, depth), hint)
+
+
+def _prefetching(items: Iterable[Item], depth: int) -> Iterator[Item]:
+    """Yield the items of :func:`prefetched`, produced ahead in a thread."""
     waiting: queue.Queue = queue.Queue(maxsize=depth)
     stop = threading.Event()
 

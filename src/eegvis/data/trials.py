@@ -15,6 +15,7 @@ from eegvis.data.bandpassing import bandpass_trials
 from eegvis.data.filters import as_band_mapping, bandpass
 from eegvis.data.subjects import SubjectTrials
 from eegvis.utils.docs import fill_doc
+from eegvis.utils.progress import counted
 
 #: Subject number of epochs without a ``subject`` metadata column.
 SINGLE_SUBJECT = 0
@@ -58,7 +59,7 @@ def iter_epochs_subjects(
     bands: Mapping[str, tuple[float, float]] | Sequence[Mapping] | None = None,
     raw: mne.io.BaseRaw | Mapping[int, mne.io.BaseRaw] | None = None,
 ) -> Iterator[SubjectTrials]:
-    """Yield each subject's trials from an ``mne.Epochs``.
+    """Return each subject's trials from an ``mne.Epochs``, one at a time.
 
     Parameters
     ----------
@@ -69,16 +70,18 @@ def iter_epochs_subjects(
         Bands to band-pass into (Butterworth order 4, zero phase); None: none.
     %(raw)s
 
-    Yields
-    ------
-    trials : SubjectTrials
-        In increasing subject order.
+    Returns
+    -------
+    subjects : iterator of SubjectTrials
+        In increasing subject order, with their number as length hint
+        (:func:`eegvis.utils.progress.counted`).
     """
     bands = None if bands is None else as_band_mapping(bands)
     classes = event_classes(epochs, classes)
     subjects = subject_numbers(epochs)
     codes = {epochs.event_id[name]: i for i, name in enumerate(classes)}
-    for subject in np.unique(subjects):
+
+    def trials_of(subject: int) -> SubjectTrials:
         picked = epochs[np.flatnonzero(subjects == subject)]
         keep = np.isin(picked.events[:, 2], list(codes))
         picked = picked[np.flatnonzero(keep)]
@@ -92,4 +95,7 @@ def iter_epochs_subjects(
                 filtered = np.stack([bandpass(data, sfreq, *band) for band in bands.values()])
             else:
                 filtered = bandpass_trials(recording, picked, bands, units, dtype=np.float64)
-        yield SubjectTrials(int(subject), X, y, filtered)
+        return SubjectTrials(int(subject), X, y, filtered)
+
+    numbers = np.unique(subjects)
+    return counted(map(trials_of, numbers), len(numbers))

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import copy
 import functools
+import logging
 from collections.abc import Callable, Iterator
 
 import mne
@@ -34,6 +35,9 @@ from torch.nn.modules.batchnorm import _BatchNorm
 
 from eegvis.evaluation._images import SSIM_WINDOW, scalp_image, uniform_ssim
 from eegvis.models.base import _seeded, layer_initialisation
+from eegvis.utils.progress import progress
+
+logger = logging.getLogger(__name__)
 
 #: Columns of :func:`cascading_similarity`, after the caller's label columns.
 CASCADING_COLUMNS = ("layers_randomised", "layer", "metric", "similarity")
@@ -288,12 +292,20 @@ def cascading_similarity(
         :data:`NO_LAYER`: the map against itself, 1 unless it is constant), then
         one per step, ``layer`` the layer randomised last.
     """
-    reference = _as_map(explain(model))
-    rows = [(0, NO_LAYER, reference)]
-    rows += [
-        (n, name, _as_map(explain(randomised)))
-        for n, name, randomised in cascading_randomisation(model, seed=seed)
-    ]
+
+    def networks() -> Iterator[tuple[int, str, nn.Module]]:
+        yield 0, NO_LAYER, model
+        yield from cascading_randomisation(model, seed=seed)
+
+    steps = progress(
+        networks(),
+        desc="cascading randomisation",
+        total=1 + len(_layers(model)),
+        unit="map",
+        logger=logger,
+    )
+    rows = [(n, name, _as_map(explain(network))) for n, name, network in steps]
+    reference = rows[0][2]
     return _table(
         [
             (n, name, metric, compare(reference, values, info))

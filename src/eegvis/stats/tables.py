@@ -8,6 +8,7 @@ perturbation maps, over iterations).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -18,6 +19,9 @@ import xarray as xr
 from eegvis.stats.families import MapFamily, bands_by_name
 from eegvis.stats.one_sample import one_sample_test
 from eegvis.stats.reliability import split_half
+from eegvis.utils.progress import progress
+
+logger = logging.getLogger(__name__)
 
 #: Columns of the statistics table, in order.
 STATISTICS_COLUMNS = (
@@ -76,7 +80,7 @@ def statistics_table(
         Columns :data:`STATISTICS_COLUMNS`.
     """
     frames = []
-    for family in families:
+    for family in progress(families, desc=f"{method} tests", unit="map", logger=logger):
         test = one_sample_test(
             family.values,
             method=method,

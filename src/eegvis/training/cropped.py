@@ -15,7 +15,6 @@ import copy
 import logging
 import math
 import os
-import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +30,7 @@ from eegvis.models.layers import n_predictions
 from eegvis.training.checkpoints import TrainingState, load_checkpoint, save_checkpoint
 from eegvis.training.optimizer import cosine_factor, make_optimizer
 from eegvis.utils.devices import resolve_device
+from eegvis.utils.progress import progress
 
 logger = logging.getLogger(__name__)
 
@@ -152,17 +152,6 @@ def evaluate(
     return float(loss), misclass
 
 
-def _progress(epoch: int, epochs: int, done: int, total: int) -> None:
-    width = 30
-    filled = width * done // total
-    sys.stderr.write(
-        f"\repoch {epoch}/{epochs} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}"
-    )
-    if done == total:
-        sys.stderr.write("\n")
-    sys.stderr.flush()
-
-
 def _state_on_cpu(model: nn.Module) -> dict:
     return {name: value.detach().cpu().clone() for name, value in model.state_dict().items()}
 
@@ -181,6 +170,10 @@ def fit_cropped(
     The model's weights when this function is first called are its
     *untrained* state, returned (and kept in the checkpoint) so the untrained
     control network is exactly this network before its first update.
+
+    Each epoch's losses and misclassification rates are logged, and so is the
+    progress over the epochs with the time left (:func:`eegvis.utils.progress.progress`,
+    which also draws a bar when standard error is a terminal).
 
     Parameters
     ----------
@@ -215,10 +208,16 @@ def fit_cropped(
     run = _prepare(model, device, train, valid, input_time_length, settings)
     checkpoint = Path(checkpoint) if checkpoint is not None else None
     state = _resume_or_start(model, run, checkpoint, fingerprint)
-    interactive = sys.stderr.isatty()
-    for epoch in range(state.epoch + 1, settings.epochs + 1):
+    epochs = progress(
+        range(state.epoch + 1, settings.epochs + 1),
+        desc="training",
+        unit="epoch",
+        logger=logger,
+        initial=state.epoch,
+    )
+    for epoch in epochs:
         started = time.perf_counter()
-        _train_epoch(model, run, state, epoch, interactive)
+        _train_epoch(model, run, state)
         train_time = time.perf_counter() - started
         state.epoch = epoch
         _record(state, model, run.train, run.valid, settings, run.device, train_time, started)
@@ -336,9 +335,7 @@ def _resume_or_start(
     return state
 
 
-def _train_epoch(
-    model: nn.Module, run: _Run, state: TrainingState, epoch: int, interactive: bool
-) -> None:
+def _train_epoch(model: nn.Module, run: _Run, state: TrainingState) -> None:
     """One pass over the training crops in a fresh random order, one update per batch."""
     settings = run.settings
     model.train()
@@ -346,8 +343,6 @@ def _train_epoch(
     for i_batch in range(run.n_batches):
         rows = order[i_batch * settings.batch_size : (i_batch + 1) * settings.batch_size]
         _update(model, run, state, *run.train.batch(rows, run.device))
-        if interactive:
-            _progress(epoch, settings.epochs, i_batch + 1, run.n_batches)
 
 
 def _update(

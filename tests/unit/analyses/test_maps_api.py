@@ -177,15 +177,17 @@ def test_bad_arguments_are_named(model, epochs):
         eegvis.gradient_maps(no_length, epochs)
 
 
-def test_logs_name_subjects_by_number_not_position(model, caplog):
+def test_maps_name_subjects_by_number_and_the_log_counts_them(model, caplog):
     epochs = make_epochs(n_subjects=2, n_trials=4)
     epochs.metadata = pd.DataFrame({"subject": [42] * 4 + [7] * 4})
     with caplog.at_level("INFO", logger="eegvis.analyses"):
         maps = eegvis.envelope_activation_maps(model, epochs, BANDS, ["pool_nonlin"])
     assert maps["subject"].values.tolist() == [7, 42]
     messages = [record.getMessage() for record in caplog.records]
-    assert any(m.startswith("Subject 42: envelope-activation") for m in messages)
-    assert not any(m.startswith(("Subject 1:", "Subject 2:")) for m in messages)
+    assert messages[0].startswith("envelope-activation maps: 1/2 subjects (50%), ")
+    assert messages[0].endswith(" left")
+    assert messages[-1].startswith("envelope-activation maps: 2/2 subjects (100%), done in ")
+    assert not any(m.startswith(("Subject 1", "Subject 2")) for m in messages)
 
 
 def test_several_networks_in_one_pass_equal_each_network_alone(model, epochs, activation):

@@ -8,9 +8,11 @@ model under test in the oracle comparisons and its
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import logging
 import math
+import re
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -29,6 +31,7 @@ from eegvis.analyses.perturbation import (
     perturbation_correlations,
 )
 from eegvis.models import SEED_000_OPTIONS
+from eegvis.utils.progress import progress
 
 SFREQ = 100.0
 # corr(|theta|, cos(theta)) for theta ~ U(-pi, pi): -2 sqrt(24) / pi**2
@@ -466,16 +469,17 @@ def test_model_state_is_restored_and_log_softmax_stripped():
     assert not np.allclose(log_probs, without, atol=0.05)
 
 
-def test_logs_each_iteration(caplog):
+def test_logs_the_iterations_progress(caplog):
     X = np.random.default_rng(10).standard_normal((10, 2, 20))
     with caplog.at_level(logging.INFO, logger="eegvis.analyses.perturbation"):
         amplitude_perturbation_correlation(small_convnet(2), X, SFREQ, n_iterations=3)
     messages = [r.getMessage() for r in caplog.records]
-    assert any(m.startswith("Unperturbed predictions of 10 crops (2 classes)") for m in messages)
-    for i in (1, 2, 3):
-        assert any(
-            m.startswith(f"Iteration {i}/3 (additive perturbation) done in ") for m in messages
-        )
+    assert messages[0].startswith("Unperturbed predictions of 10 crops (2 classes)")
+    # The first iteration and the last; the second came within a few seconds of the first.
+    assert messages[1].startswith("additive perturbation: 1/3 iterations (33%), ")
+    assert messages[1].endswith(" left")
+    assert messages[2].startswith("additive perturbation: 3/3 iterations (100%), done in ")
+    assert not any(m.startswith("additive perturbation: 2/3") for m in messages)
 
 
 def test_band_mean():
@@ -673,6 +677,29 @@ def test_auto_stops_early_when_the_map_is_reliable(caplog):
     )
     np.testing.assert_array_equal(again.iterations, maps.iterations)
     np.testing.assert_array_equal(again.split_half_r, maps.split_half_r)
+
+
+def test_auto_progress_counts_towards_the_projected_iterations(monkeypatch, caplog):
+    """With every line due: no total after one iteration, then after k iterations the
+    Spearman-Brown projection from r_SB(k), between k + 1 and max_iterations."""
+    model, X = easy_linear_task(60)
+    kwargs = {"n_iterations": "auto", "max_iterations": 30, "seed": 4}
+    quiet = perturbation_correlations(model, X, SFREQ, **kwargs)
+    every_line = functools.partial(progress, min_interval=0)
+    monkeypatch.setattr("eegvis.analyses._perturbation_iterations.progress", every_line)
+    with caplog.at_level(logging.INFO, logger="eegvis.analyses.perturbation"):
+        maps = perturbation_correlations(model, X, SFREQ, **kwargs)
+    np.testing.assert_array_equal(maps.iterations, quiet.iterations)
+    lines = [m for m in caplog.messages if m.startswith("additive perturbation: ")]
+    assert lines[0].startswith("additive perturbation: 1 iteration, ")
+    counts = [
+        tuple(map(int, re.search(r": (\d+)/(\d+) iterations", m).groups())) for m in lines[1:]
+    ]
+    assert len(counts) >= 2
+    for k, total in counts:
+        r_sb = maps.split_half_r_sb[k - 1]
+        needed = math.ceil(k * 0.9 * (1 - r_sb) / (r_sb * 0.1))
+        assert total == min(max(needed, k + 1, MIN_AUTO_ITERATIONS), 30), (k, r_sb, total)
 
 
 def test_auto_runs_longer_for_a_higher_target():

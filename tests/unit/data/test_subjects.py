@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import operator
 import threading
 import time
 
@@ -36,6 +37,14 @@ def test_prefetched_raises_the_producers_error_in_the_consumer():
         for item in prefetched(failing()):
             got.append(item)
     assert got == [1]
+
+
+def test_prefetched_keeps_the_length_hint_of_its_items():
+    items = prefetched(iter(range(4)))
+    assert operator.length_hint(items) == 4
+    next(items)
+    assert operator.length_hint(items) == 3
+    assert operator.length_hint(prefetched(n for n in range(4)), -1) == -1  # stays unknown
 
 
 def test_prefetched_stops_its_thread_when_the_consumer_stops():

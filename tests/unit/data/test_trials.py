@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import operator
+
 import mne
 import numpy as np
 import pandas as pd
@@ -52,7 +54,9 @@ def test_each_subjects_trials_of_the_chosen_classes_in_their_order():
     subjects = pd.DataFrame({"subject": [7, 7, 3, 3, 7, 3, 12, 12]})
     trials = epochs(subjects)
     data = trials.get_data(units="uV")
-    got = list(iter_epochs_subjects(trials, classes=["right", "left"]))
+    stream = iter_epochs_subjects(trials, classes=["right", "left"])
+    assert operator.length_hint(stream) == 3  # the progress lines' total
+    got = list(stream)
     assert [s.subject for s in got] == [3, 7, 12]  # increasing subject order
     three = got[0]  # trials 2 (rest: left out), 3 (right), 5 (rest: left out)
     assert three.y.tolist() == [0] and three.X.dtype == np.float32

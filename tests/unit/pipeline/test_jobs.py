@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 import subprocess
 import sys
 from types import SimpleNamespace
@@ -67,7 +68,9 @@ def job(tmp_path_factory):
 
 
 def test_job_subjects_are_the_usable_subjects_of_its_epochs_with_their_splits(job):
-    subjects = list(jobs.job_subjects(job, CLASSES))
+    stream = jobs.job_subjects(job, CLASSES)
+    assert operator.length_hint(stream) == 2  # the progress lines' total: 3 is excluded
+    subjects = list(stream)
     expected = list(iter_subjects(job.input.epochs, job.input.summaries, CLASSES, "uV"))
     assert [(s.subject, s.split) for s in subjects] == [(1, "train"), (2, "valid")]
     for trials, reference in zip(subjects, expected, strict=True):

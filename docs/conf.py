@@ -50,7 +50,10 @@ nitpick_ignore_regex = [
         r"(mne|mne_icalabel|mne_bids|moabb|np|numpy|npt|pd|pandas|xr|xarray|torch|nn|scipy"
         r"|matplotlib|jsonschema|captum|zennit)(\..*)?",
     ),
-    (r"py:.*", r"(Figure|Axes|Path|PathLike|os\.PathLike|TypeVar|Literal|Callable|Any)"),
+    (
+        r"py:.*",
+        r"(Figure|Axes|Path|PathLike|os\.PathLike|TypeVar|Literal|Callable|Any)",
+    ),
     (r"py:.*", r"(collections\.abc|typing|pathlib|dataclasses|datetime|logging)\..*"),
 ]
 
@@ -86,7 +89,7 @@ sphinx_gallery_conf = {
     "gallery_dirs": ["auto_examples"],
     "filename_pattern": r"/plot_",
     "ignore_pattern": r"/_",
-    "within_subsection_order": "FileNameSortKey",
+    "within_subsection_order": "gallery_order.ExampleOrder",
     "download_all_examples": False,
     "plot_gallery": "True",
     "remove_config_comments": True,
@@ -108,5 +111,6 @@ html_theme_options = {
     "footer_start": ["copyright"],
     "footer_end": ["sphinx-version"],
 }
-html_sidebars = {"index": [], "getting_started": []}
+# The section navigation only where a page has children worth listing: the gallery.
+html_sidebars = {"**": [], "auto_examples/**": ["sidebar-nav-bs"]}
 html_context = {"default_mode": "light"}

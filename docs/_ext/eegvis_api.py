@@ -149,7 +149,11 @@ def page(entry: PublicName) -> str:
         lines += [f".. automodule:: {entry.canonical}", ""]
     else:
         options = ["   :members:", ""] if entry.kind == "class" else [""]
-        lines += [f".. currentmodule:: {module}", "", f".. {_DIRECTIVES[entry.kind]}:: {name}"]
+        lines += [
+            f".. currentmodule:: {module}",
+            "",
+            f".. {_DIRECTIVES[entry.kind]}:: {name}",
+        ]
         lines += options
     others = [path for path in entry.public if path != entry.canonical]
     if others:
@@ -246,7 +250,10 @@ def _loaded_paths(target: str) -> list[str]:
 
 
 def resolve_in_code(
-    app: Sphinx, env: BuildEnvironment, node: addnodes.pending_xref, contnode: nodes.Element
+    app: Sphinx,
+    env: BuildEnvironment,
+    node: addnodes.pending_xref,
+    contnode: nodes.Element,
 ) -> nodes.Element | None:
     """Resolve a Python reference the domain could not, by looking the name up in the code.
 

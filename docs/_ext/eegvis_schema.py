@@ -31,7 +31,12 @@ _NUMBER_BOUNDS = (
     ("maximum", "≤"),
     ("exclusiveMaximum", "<"),
 )
-_TYPES = {"object": "mapping", "array": "list", "number": "number", "integer": "integer"}
+_TYPES = {
+    "object": "mapping",
+    "array": "list",
+    "number": "number",
+    "integer": "integer",
+}
 _MARKUP = re.compile(r"([\\`*_|<>\[\]])")
 
 

@@ -40,7 +40,6 @@ exclude_patterns = [
     "auto_examples/*.py",
     "**/*.zip",
 ]
-templates_path = ["_templates"]
 default_role = "py:obj"
 nitpicky = True
 # No intersphinx (the build is offline): names of other packages stay plain text.
@@ -111,6 +110,7 @@ html_theme_options = {
     "footer_start": ["copyright"],
     "footer_end": ["sphinx-version"],
 }
-# The section navigation only where a page has children worth listing: the gallery.
-html_sidebars = {"**": [], "auto_examples/**": ["sidebar-nav-bs"]}
+# The section navigation only in the gallery ("*" does not match a "/"): elsewhere a
+# page has no children worth listing, or, for the API pages, hundreds.
+html_sidebars = {"*": [], "generated/*": []}
 html_context = {"default_mode": "light"}

@@ -143,7 +143,7 @@ def collect(modules: list[str]) -> dict[str, dict[str, list[PublicName]]]:
 def page(entry: PublicName) -> str:
     """Return the reST page of one documented object."""
     module, _, name = entry.canonical.rpartition(".")
-    title = f"``{entry.canonical}``" if entry.kind != "module" else entry.canonical
+    title = entry.canonical if entry.kind == "module" else name  # the signature has the path
     lines = [title, "=" * len(title), ""]
     if entry.kind == "module":
         lines += [f".. automodule:: {entry.canonical}", ""]
@@ -163,18 +163,26 @@ def page(entry: PublicName) -> str:
 
 
 def write_pages(app: Sphinx) -> None:
-    """Write the page of every public name into ``<srcdir>/generated/`` (unchanged ones kept)."""
+    """Write the page of every public name into ``<srcdir>/generated/``.
+
+    Unchanged pages are left alone (Sphinx then need not read them again), and the
+    pages of names no longer public are removed.
+    """
     tables = collect(app.config.eegvis_api_modules)
     app.env.eegvis_api_tables = tables
     folder = Path(app.srcdir) / PAGES
     folder.mkdir(exist_ok=True)
-    for kinds in tables.values():
-        for entries in kinds.values():
-            for entry in entries:
-                path = folder / f"{entry.canonical}.rst"
-                text = page(entry)
-                if not path.exists() or path.read_text() != text:
-                    path.write_text(text)
+    pages = {
+        folder / f"{entry.canonical}.rst": page(entry)
+        for kinds in tables.values()
+        for entries in kinds.values()
+        for entry in entries
+    }
+    for path in set(folder.glob("*.rst")) - set(pages):
+        path.unlink()
+    for path, text in pages.items():
+        if not path.exists() or path.read_text() != text:
+            path.write_text(text)
 
 
 #: What :func:`find` returns for a path the code does not have.

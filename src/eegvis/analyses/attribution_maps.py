@@ -76,7 +76,7 @@ def attribution_maps(
     %(model)s
     %(epochs)s
     method : str
-        One of :data:`eegvis.analyses.attribution.METHODS`.
+        One of :data:`eegvis.analyses.methods.METHODS`.
     %(classes)s
     %(units)s
     %(input_length)s
@@ -87,7 +87,7 @@ def attribution_maps(
         Crops per call.
     %(strip_log_softmax)s
     **options
-        The method's options, see :data:`eegvis.analyses.attribution.METHOD_OPTIONS`.
+        The method's options, see :data:`eegvis.analyses.methods.METHOD_OPTIONS`.
 
     Returns
     -------

@@ -75,7 +75,7 @@ def read_run(path: str | os.PathLike) -> mne.io.BaseRaw:
     ----------
     path : path-like
         An EDF file in the EEGBCI format, or a FIF file of
-        :func:`eegvis.data.sources.fetch_subject` (read as it is).
+        :func:`eegvis.data.sources.save_recordings` (read as it is).
 
     Returns
     -------
@@ -89,7 +89,7 @@ def read_run(path: str | os.PathLike) -> mne.io.BaseRaw:
         If the file cannot be read as EDF, is shorter than its header
         declares (truncated), or lacks one of the 64 channels.
     """
-    if str(path).endswith(".fif"):  # written by eegvis.data.sources.fetch_subject
+    if str(path).endswith(".fif"):  # written by eegvis.data.sources.save_recordings
         try:
             return mne.io.read_raw_fif(path, preload=True, verbose="error")
         except Exception as error:

@@ -2,7 +2,7 @@
 
 Per variant (``raw`` for the analysis itself) and network: the validation
 accuracy, the number of channels, the shares of the class contrast's
-|attribution| per scalp region and per frequency range (from the
+``|attribution|`` per scalp region and per frequency range (from the
 artifact-reliance table), and the channels significant in each spectral
 analysis's statistics.
 """
@@ -84,7 +84,7 @@ def compare_variants(
     table : pandas.DataFrame
         One row per variant, network and analysis: :data:`KEY_COLUMNS`, then
         ``share_<region>`` per scalp region and ``share_<frequency range>``
-        (each the share of the class contrast's |map|), then
+        (each the share of the class contrast's ``|map|``), then
         ``significant_channels`` (trained − untrained contrast for the
         trained network, the network alone otherwise).
     """

@@ -7,7 +7,7 @@ symmetric around 0, so flipping the sign of whole subject maps generates the nul
 distribution (sign-flip permutation, Nichols & Holmes 2002). Three corrections over the
 family of all cells of ``data``:
 
-- ``"tmax"``: max-|t| over all cells, two-sided; controls the family-wise error (FWER).
+- ``"tmax"``: max-``|t|`` over all cells, two-sided; controls the family-wise error (FWER).
   Same p-values as :func:`mne.stats.permutation_t_test` in the exact case.
 - ``"cluster"``: :func:`mne.stats.permutation_cluster_1samp_test` with channel adjacency
   (Maris & Oostenveld 2007); controls the FWER of cluster-level inference.
@@ -75,7 +75,7 @@ class MapTest:
         One-sample t (mean / (sd / sqrt(n)), sd with ``ddof=1``); NaN in untestable cells.
     p : np.ndarray of float64
         Corrected two-sided p. ``"tmax"``: FWER-adjusted (share of sign patterns whose
-        max-|t| over the map reaches the cell's |t|); ``"cluster"``: p of the cluster the
+        max-``|t|`` over the map reaches the cell's ``|t|``); ``"cluster"``: p of the cluster the
         cell belongs to, 1 outside clusters; ``"fdr"``: Benjamini-Hochberg adjusted.
         NaN in untestable cells.
     significant : np.ndarray of bool
@@ -91,7 +91,7 @@ class MapTest:
     alpha : float
         Significance level of ``significant``.
     cluster_threshold : float | None
-        Cluster-forming |t| threshold (``"cluster"`` only).
+        Cluster-forming ``|t|`` threshold (``"cluster"`` only).
     clusters : np.ndarray of int | None
         ``"cluster"`` only: index of the cell's cluster (as in MNE's cluster list), -1
         outside clusters.
@@ -124,7 +124,7 @@ def one_sample_test(
 
     Parameters
     ----------
-    data : array_like, shape (n_subjects, n_channels, *other)
+    data : array_like, shape (n_subjects, n_channels, ...)
         One map per subject (or one paired difference per subject). The family of the
         multiple-comparison correction is every cell of ``data.shape[1:]``.
     method : {"tmax", "cluster", "fdr"}
@@ -144,7 +144,7 @@ def one_sample_test(
         class, ...) and their channels are adjacent: those axes are separate maps, so a
         cluster never spans two bands.
     cluster_threshold : float | None
-        Cluster-forming threshold on |t| (``"cluster"`` only). Default: the two-sided
+        Cluster-forming threshold on ``|t|`` (``"cluster"`` only). Default: the two-sided
         p = 0.05 quantile of Student's t with ``n_subjects - 1`` degrees of freedom
         (MNE's default), independent of ``alpha``.
 

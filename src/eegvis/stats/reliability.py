@@ -83,7 +83,7 @@ def split_half(maps: npt.ArrayLike, *, axis: int = 0) -> SplitHalf:
 
     Parameters
     ----------
-    maps : array_like, shape (n_units, *cell_shape) along ``axis``
+    maps : array_like, shape (n_units, ...) along ``axis``
         One map per unit (subject or iteration). NaN values are ignored in the half
         averages (``nanmean``); a cell that is NaN in either half-map (all its units NaN
         in that half) is dropped from the correlation.

@@ -31,7 +31,7 @@ CBAR_WIDTH_INCH = 0.096
 
 
 def symmetric_limit(values: np.ndarray) -> float:
-    """Return max |value| ignoring NaN, or 1.0 where that is NaN or zero.
+    """Return max ``|value|`` ignoring NaN, or 1.0 where that is NaN or zero.
 
     Parameters
     ----------

@@ -43,7 +43,7 @@ def plot_variant_comparison(
     fig : matplotlib.figure.Figure
         Left: validation accuracy of each network per variant (chance 0.5 for
         two classes dashed); middle and right: shares of the trained network's
-        class-contrast |map| per scalp region and per frequency range, stacked,
+        class-contrast ``|map|`` per scalp region and per frequency range, stacked,
         per variant, with each variant's channel count.
     """
     rows = table[table["analysis"] == analysis]

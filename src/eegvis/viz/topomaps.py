@@ -173,7 +173,7 @@ def plot_map_grid(
         Label of the colourbars.
     symmetric : {"row", "all"}
         ``"row"``: each row has its own scale ``(-v, v)`` with ``v`` the
-        largest |value| of the row, and its own colourbar; ``"all"``: one scale
+        largest ``|value|`` of the row, and its own colourbar; ``"all"``: one scale
         and one colourbar for the whole grid.
     separate_last_column : bool
         Give the last column a scale (per row or shared, as ``symmetric``) and
@@ -413,7 +413,7 @@ def plot_channel_frequency(
         Label of the colourbars.
     symmetric : {"row", "all"}
         As for :func:`plot_map_grid`: each row on its own scale ``(-v, v)``,
-        ``v`` the row's largest |value|, with its own colourbar, or one scale
+        ``v`` the row's largest ``|value|``, with its own colourbar, or one scale
         for the whole grid.
     cmap : str
         Diverging matplotlib colormap.

@@ -74,11 +74,11 @@ def plot_cascading(
         for key, rows in lines:
             rows = rows[rows["metric"] == metric].sort_values("layers_randomised")
             label = ", ".join(map(str, key)) or "map"
-            style = dict(color=next(colours))
+            style = dict(color=next(colours), marker="o", linestyle="-")
             if key in failed:  # its own colour (several may fail), dashed, a red edge
                 style.update(linestyle="--", markeredgecolor=FAILED_COLOUR, markeredgewidth=2)
                 label = f"{label} ({FAILED_LABEL})"
-            ax.plot(rows["layers_randomised"], rows["similarity"], "o-", label=label, **style)
+            ax.plot(rows["layers_randomised"], rows["similarity"], label=label, **style)
         if metric == "spearman" and flags is not None and not flags.empty:
             ax.axhline(
                 flags["threshold"].iloc[0],

@@ -235,6 +235,8 @@ def test_a_network_trained_elsewhere_is_analysed_without_training(workflow_dir):
         **{"class": "eegvis.models:Deep4Net"},
     )
     config["perturbation"]["n_iterations"] = 2
+    # one attribution method on the strided network, on few crops: the demo runs them all
+    config["attribution"] = {"methods": ["saliency"], "sanity": {"n_crops": 8}}
     path = write_config(workflow_dir, config)
     result = run_snakemake(workflow_dir, "--cores", "2", "--configfile", str(path))
     jobs = job_counts(result.stdout + result.stderr)
@@ -248,7 +250,13 @@ def test_a_network_trained_elsewhere_is_analysed_without_training(workflow_dir):
     assert torch.equal(untrained.conv_4.weight, seeded.conv_4.weight)
     maps = read_maps(results / "envelope_activation" / "trained.nc")
     assert maps["layer_stride"].values.tolist() == [2, 4, 8, 16, 16]  # analysed strided
-    for analysis in ("envelope_activation", "envelope_class", "gradient", "perturbation"):
+    for analysis in (
+        "envelope_activation",
+        "envelope_class",
+        "gradient",
+        "perturbation",
+        "saliency",
+    ):
         table = pd.read_csv(results / "statistics" / f"{analysis}.csv")
         assert set(table["n_subjects"]) == {4}
     assert not (results / "figures" / "training_curves.png").exists()
@@ -277,6 +285,7 @@ def test_a_shallow_convnet_on_a_moabb_dataset_with_four_classes_another_montage_
         },
         "training": {"epochs": 2, "batch_size": 16},
         "perturbation": {"n_iterations": 2},
+        "attribution": {"methods": ["saliency"], "sanity": {"n_crops": 8}},
         "bands": [{"name": "alpha", "low": 7, "high": 13}, {"name": "beta", "low": 13, "high": 31}],
     }
     path = write_config(workflow_dir, config)
@@ -295,6 +304,8 @@ def test_a_shallow_convnet_on_a_moabb_dataset_with_four_classes_another_montage_
     assert activation["receptive_field"].values.tolist() == [25, 25 + 74, 25 + 74 + 15 * 5]
     gradient = read_maps(results / "gradient" / "trained.nc")
     assert gradient["class"].values.tolist() == classes
+    saliency = read_maps(results / "attribution" / "saliency" / "trained.nc")
+    assert saliency["class"].values.tolist() == classes and saliency.sizes["subject"] == 4
     assert gradient["channel"].values.tolist() == channels
     statistics = pd.read_csv(results / "statistics" / "envelope_class.csv")
     assert set(statistics["class"]) == set(classes) and set(statistics["channel"]) == set(channels)

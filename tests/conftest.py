@@ -59,7 +59,7 @@ HEAVY_MODULES = (
     "test_workflow",
     "test_any_network",
     "test_demo_workflow",
-    "test_docs",
+    "test_docs_site",
 )
 
 

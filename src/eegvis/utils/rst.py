@@ -28,7 +28,7 @@ def escape(text: object) -> str:
     Parameters
     ----------
     text : object
-        Anything; converted with :func:`str`. Line breaks become spaces.
+        Anything; converted with ``str()``. Line breaks become spaces.
 
     Returns
     -------

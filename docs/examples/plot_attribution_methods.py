@@ -20,17 +20,15 @@ hand).
 # ------------------------------------------
 # Eight subjects and a Shallow ConvNet trained for two epochs on subjects 1–5
 # (see :ref:`sphx_glr_auto_examples_plot_gradient.py` for these steps).
-import tempfile
 
 import matplotlib.pyplot as plt
-import mne
 import pandas as pd
 
 import eegvis
 from eegvis.analyses import crop_attribution, sample_crops
 from eegvis.data.artifacts import planted_masks
-from eegvis.data.epochs import epoch_subject, to_arrays
-from eegvis.data.synthetic import write_subject
+from eegvis.data.epochs import to_arrays
+from eegvis.data.synthetic import synthetic_epochs
 from eegvis.data.trials import iter_epochs_subjects
 from eegvis.evaluation import (
     cascading_similarity,
@@ -44,16 +42,8 @@ from eegvis.viz.quality import plot_attribution_quality
 from eegvis.viz.sanity import plot_cascading
 
 RUNS = (4, 8, 12)
-CLASSES = {"left_hand": "T1", "right_hand": "T2"}
-subjects = []
-with tempfile.TemporaryDirectory() as root:
-    for subject in range(1, 9):
-        paths = write_subject(subject, RUNS, root, seed=0)
-        trials, _ = epoch_subject(
-            subject, paths, RUNS, CLASSES, tmin=1.0, tmax=4.1, sfreq=160
-        )
-        subjects.append(trials)
-epochs = mne.concatenate_epochs(subjects, verbose="error")
+CLASSES = ["left_hand", "right_hand"]
+epochs = synthetic_epochs(range(1, 9), RUNS, seed=0)
 train = epochs[epochs.metadata["subject"] <= 5]
 valid = epochs[epochs.metadata["subject"] > 5]
 shallow = {"final_conv_length": 12}
@@ -63,8 +53,8 @@ settings = TrainingSettings(
 )
 history, _ = fit_cropped(
     model,
-    to_arrays(train, list(CLASSES)),
-    to_arrays(valid, list(CLASSES)),
+    to_arrays(train, CLASSES),
+    to_arrays(valid, CLASSES),
     450,
     settings,
 )
@@ -116,7 +106,7 @@ fig = mu.eegvis.plot(
 # interval over subjects and its chance level.
 ch_names = list(epochs.ch_names)
 freqs = maps["saliency", "trained"]["frequency"].values
-masks = merge_class_masks(planted_masks(ch_names, freqs), list(CLASSES))
+masks = merge_class_masks(planted_masks(ch_names, freqs), CLASSES)
 summaries = [
     ground_truth_scores(result["attribution"], masks, method=method, network=network)[1]
     for (method, network), result in maps.items()

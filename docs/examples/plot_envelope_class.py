@@ -20,28 +20,16 @@ sensorimotor cortex (around C4 for the left hand, around C3 for the right).
 # --------------------
 # Eight subjects, three imagery runs each, seed 0 (see
 # :ref:`sphx_glr_auto_examples_plot_gradient.py`).
-import tempfile
 
 import matplotlib.pyplot as plt
-import mne
 
 import eegvis
-from eegvis.data.epochs import epoch_subject
 from eegvis.data.filters import bands_below_nyquist, paper_filterbank
-from eegvis.data.synthetic import write_subject
+from eegvis.data.synthetic import synthetic_epochs
 from eegvis.models import SEED_000_OPTIONS, build_dense_network
 
 RUNS = (4, 8, 12)
-CLASSES = {"left_hand": "T1", "right_hand": "T2"}
-subjects = []
-with tempfile.TemporaryDirectory() as root:
-    for subject in range(1, 9):
-        paths = write_subject(subject, RUNS, root, seed=0)
-        trials, _ = epoch_subject(
-            subject, paths, RUNS, CLASSES, tmin=1.0, tmax=4.1, sfreq=160
-        )
-        subjects.append(trials)
-epochs = mne.concatenate_epochs(subjects, verbose="error")
+epochs = synthetic_epochs(range(1, 9), RUNS, seed=0)
 
 # %%
 # The paper's filterbank

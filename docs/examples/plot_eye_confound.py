@@ -23,7 +23,6 @@ and F8/AF8/FT8/T10, almost all of its power below 4 Hz.
 # :class:`eegvis.data.artifacts.Artifacts` adds artifacts to the synthetic
 # runs from a random stream of their own: the brain signals are the same as
 # without them. Eight subjects, seed 0.
-import tempfile
 
 import matplotlib.pyplot as plt
 import mne
@@ -32,25 +31,17 @@ from torch import nn
 import eegvis
 from eegvis.data.artifacts import Artifacts
 from eegvis.data.channels import select_channels
-from eegvis.data.epochs import epoch_subject, to_arrays
-from eegvis.data.synthetic import write_subject
+from eegvis.data.epochs import to_arrays
+from eegvis.data.synthetic import synthetic_epochs
 from eegvis.diagnostics import reliance_table, reliance_warnings
 from eegvis.models import SEED_000_OPTIONS, build_dense_network
 from eegvis.training import TrainingSettings, fit_cropped
 from eegvis.viz.reliance import plot_reliance
 
 RUNS = (4, 8, 12)
-CLASSES = {"left_hand": "T1", "right_hand": "T2"}
+CLASSES = ["left_hand", "right_hand"]
 saccades = Artifacts(saccade_uv=30.0)
-subjects = []
-with tempfile.TemporaryDirectory() as root:
-    for subject in range(1, 9):
-        paths = write_subject(subject, RUNS, root, seed=0, artifacts=saccades)
-        trials, _ = epoch_subject(
-            subject, paths, RUNS, CLASSES, tmin=1.0, tmax=4.1, sfreq=160
-        )
-        subjects.append(trials)
-epochs = mne.concatenate_epochs(subjects, verbose="error")
+epochs = synthetic_epochs(range(1, 9), RUNS, seed=0, artifacts=saccades)
 print(saccades.describe()["saccade"])
 
 
@@ -68,8 +59,8 @@ def train(picked: mne.Epochs) -> dict[str, nn.Module]:
     model = build_dense_network(n_chans, 2, 450, deep4=deep4, seed=0)
     history, _ = fit_cropped(
         model,
-        to_arrays(picked[picked.metadata["subject"] <= 5], list(CLASSES)),
-        to_arrays(picked[picked.metadata["subject"] > 5], list(CLASSES)),
+        to_arrays(picked[picked.metadata["subject"] <= 5], CLASSES),
+        to_arrays(picked[picked.metadata["subject"] > 5], CLASSES),
         450,
         TrainingSettings(epochs=2, batch_size=16, seed=0, device="cpu"),
     )

@@ -20,35 +20,25 @@ find those sites and bands, and the untrained network, the control, should not.
 # %%
 # Synthetic recordings
 # --------------------
-# :func:`eegvis.data.synthetic.write_subject` writes a subject's runs as EDF
-# files (64 channels, 160 Hz, ``T1``/``T2`` cues for the left and right fist);
-# :func:`eegvis.data.epochs.epoch_subject` reads them back with standard channel
-# names and positions and cuts the imagery trials, 1.0–4.1 s after each cue.
-# Eight subjects, seed 0: the same data on every run.
-import tempfile
+# :func:`eegvis.data.synthetic.synthetic_epochs` writes each subject's runs as
+# EDF files (64 channels, 160 Hz, ``T1``/``T2`` cues for the left and right fist)
+# and epochs them back as the workflow does: standard channel names and
+# positions, the imagery trials 1.0–4.1 s after each cue. Eight subjects,
+# seed 0: the same data on every run.
 
 import matplotlib.pyplot as plt
-import mne
 import numpy as np
 
 import eegvis
-from eegvis.data.epochs import epoch_subject, to_arrays
-from eegvis.data.synthetic import write_subject
+from eegvis.data.epochs import to_arrays
+from eegvis.data.synthetic import synthetic_epochs
 from eegvis.models import build_dense_network
 from eegvis.training import TrainingSettings, fit_cropped
 from eegvis.viz.topomaps import plot_channel_frequency
 
 RUNS = (4, 8, 12)
-CLASSES = {"left_hand": "T1", "right_hand": "T2"}
-subjects = []
-with tempfile.TemporaryDirectory() as root:
-    for subject in range(1, 9):
-        paths = write_subject(subject, RUNS, root, seed=0)
-        trials, _ = epoch_subject(
-            subject, paths, RUNS, CLASSES, tmin=1.0, tmax=4.1, sfreq=160
-        )
-        subjects.append(trials)
-epochs = mne.concatenate_epochs(subjects, verbose="error")
+CLASSES = ["left_hand", "right_hand"]
+epochs = synthetic_epochs(range(1, 9), RUNS, seed=0)
 print(epochs)
 
 # %%
@@ -66,8 +56,8 @@ settings = TrainingSettings(
 )
 history, _ = fit_cropped(
     model,
-    to_arrays(train, list(CLASSES)),
-    to_arrays(valid, list(CLASSES)),
+    to_arrays(train, CLASSES),
+    to_arrays(valid, CLASSES),
     450,
     settings,
 )
@@ -101,7 +91,7 @@ pooled = [
 fig = plot_channel_frequency(
     np.stack([p.transpose("class", "channel", "frequency").values for p in pooled]),
     ["trained", "untrained"],
-    list(CLASSES),
+    CLASSES,
     sensorimotor,
     pooled[0]["frequency"].values,
     title=f"Amplitude gradient, pooled over the crops of {n_subjects} subjects",

@@ -20,7 +20,6 @@ around C4 during left-hand imagery and around C3 during right-hand imagery.
 # Eight subjects, three imagery runs each, seed 0 (see
 # :ref:`sphx_glr_auto_examples_plot_gradient.py`). The network will see whole
 # trials: 1.0–4.1 s after each cue, 497 samples at 160 Hz.
-import tempfile
 
 import matplotlib.pyplot as plt
 import mne
@@ -28,20 +27,11 @@ import torch
 from torch import nn
 
 import eegvis
-from eegvis.data.epochs import epoch_subject
-from eegvis.data.synthetic import write_subject
+from eegvis.data.synthetic import synthetic_epochs
 
 RUNS = (4, 8, 12)
-CLASSES = {"left_hand": "T1", "right_hand": "T2"}
-subjects = []
-with tempfile.TemporaryDirectory() as root:
-    for subject in range(1, 9):
-        paths = write_subject(subject, RUNS, root, seed=0)
-        trials, _ = epoch_subject(
-            subject, paths, RUNS, CLASSES, tmin=1.0, tmax=4.1, sfreq=160
-        )
-        subjects.append(trials)
-epochs = mne.concatenate_epochs(subjects, verbose="error")
+CLASSES = ["left_hand", "right_hand"]
+epochs = synthetic_epochs(range(1, 9), RUNS, seed=0)
 n_chans, n_times = len(epochs.ch_names), len(epochs.times)
 
 

@@ -23,29 +23,19 @@ reliability grows with its iterations.
 # (18–26 Hz) power drops over the hemisphere opposite the imagined hand, and a
 # Shallow ConvNet trained for two epochs on subjects 1–5 (see
 # :ref:`sphx_glr_auto_examples_plot_gradient.py` for these steps).
-import tempfile
 
 import matplotlib.pyplot as plt
-import mne
 import numpy as np
 
 import eegvis
-from eegvis.data.epochs import epoch_subject, to_arrays
-from eegvis.data.synthetic import write_subject
+from eegvis.data.epochs import to_arrays
+from eegvis.data.synthetic import synthetic_epochs
 from eegvis.models import build_dense_network
 from eegvis.training import TrainingSettings, fit_cropped
 
 RUNS = (4, 8, 12)
-CLASSES = {"left_hand": "T1", "right_hand": "T2"}
-subjects = []
-with tempfile.TemporaryDirectory() as root:
-    for subject in range(1, 9):
-        paths = write_subject(subject, RUNS, root, seed=0)
-        trials, _ = epoch_subject(
-            subject, paths, RUNS, CLASSES, tmin=1.0, tmax=4.1, sfreq=160
-        )
-        subjects.append(trials)
-epochs = mne.concatenate_epochs(subjects, verbose="error")
+CLASSES = ["left_hand", "right_hand"]
+epochs = synthetic_epochs(range(1, 9), RUNS, seed=0)
 train = epochs[epochs.metadata["subject"] <= 5]
 valid = epochs[epochs.metadata["subject"] > 5]
 model = build_dense_network(64, 2, 450, shallow={"final_conv_length": 12}, seed=0)
@@ -54,8 +44,8 @@ settings = TrainingSettings(
 )
 history, _ = fit_cropped(
     model,
-    to_arrays(train, list(CLASSES)),
-    to_arrays(valid, list(CLASSES)),
+    to_arrays(train, CLASSES),
+    to_arrays(valid, CLASSES),
     450,
     settings,
 )

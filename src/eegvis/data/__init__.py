@@ -62,7 +62,7 @@ __getattr__, __dir__, __all__ = lazy_loader.attach(
         ],
         "subjects": ["prefetched", "SubjectTrials"],
         "summaries": ["summary_table", "usable_subjects"],
-        "synthetic": ["PlantedEffect", "simulate_run", "write_subject"],
+        "synthetic": ["PlantedEffect", "simulate_run", "synthetic_epochs", "write_subject"],
         "trials": ["event_classes", "iter_epochs_subjects", "subject_numbers"],
     },
 )

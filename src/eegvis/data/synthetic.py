@@ -116,6 +116,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -135,6 +136,7 @@ from eegvis.data.eegbci import (
     SFREQ,
     run_filename,
 )
+from eegvis.data.epochs import epoch_subject
 from eegvis.data.montage import standard_montage
 from eegvis.utils.io import atomic_output
 
@@ -457,3 +459,51 @@ def write_subject(
             )
         paths.append(path)
     return paths
+
+
+def synthetic_epochs(
+    subjects: Sequence[int],
+    runs: Sequence[int] = (4, 8, 12),
+    seed: int = 0,
+    *,
+    tmin: float = 1.0,
+    tmax: float = 4.1,
+    planted: bool = True,
+    artifacts: Artifacts | None = None,
+) -> mne.Epochs:
+    """Return the imagery trials of synthetic subjects, as the workflow epochs them.
+
+    Each subject's runs are written as EDF files (:func:`write_subject`) into
+    a temporary folder and epoched back (:func:`eegvis.data.epochs.epoch_subject`),
+    so the trials are exactly those of a workflow run with the same settings:
+    standard channel names and positions, data in volts, classes
+    ``left_hand`` (``T1``) and ``right_hand`` (``T2``).
+
+    Parameters
+    ----------
+    subjects : sequence of int
+        Subject numbers.
+    runs : sequence of int
+        Run numbers of each subject.
+    seed : int
+        Seed of the generator, see :func:`simulate_run`.
+    tmin, tmax : float
+        Window relative to cue onset, in seconds.
+    planted : bool
+        Plant the class-dependent effect (default) or make null data.
+    artifacts : Artifacts | None
+        Artifacts added to every run, see :func:`simulate_run`.
+
+    Returns
+    -------
+    epochs : mne.Epochs
+        All subjects' trials, with ``subject`` in the metadata.
+    """
+    classes = {"left_hand": LEFT_FIST, "right_hand": RIGHT_FIST}
+    pieces = []
+    with tempfile.TemporaryDirectory() as root:
+        for subject in subjects:
+            paths = write_subject(subject, runs, root, seed, planted=planted, artifacts=artifacts)
+            trials, _ = epoch_subject(subject, paths, runs, classes, tmin, tmax, SFREQ)
+            pieces.append(trials)
+    return mne.concatenate_epochs(pieces, verbose="error")

@@ -13,8 +13,9 @@ from scipy.signal import welch
 
 from eegvis.data.artifacts import Artifacts
 from eegvis.data.eegbci import CHANNELS, EDF_CHANNELS, run_filename
+from eegvis.data.epochs import epoch_subject
 from eegvis.data.montage import standard_montage
-from eegvis.data.synthetic import PLANTED_EFFECT, simulate_run, write_subject
+from eegvis.data.synthetic import PLANTED_EFFECT, simulate_run, synthetic_epochs, write_subject
 
 SEED, SUBJECT, RUNS = 20170629, 1, (4, 8, 12)
 
@@ -244,3 +245,17 @@ def test_null_dataset_has_no_class_effect_and_the_same_background() -> None:
     for band in PLANTED_EFFECT.bands.values():
         _, t = contrast(log_band_power(x, *band), codes)
         assert np.all(np.abs(t) < 3.5), t
+
+
+def test_synthetic_epochs_are_the_workflows_epochs_of_the_written_files(tmp_path):
+    epochs = synthetic_epochs([2, 3], runs=(4,), seed=5, tmin=0.5, tmax=2.0)
+    expected = []
+    for subject in (2, 3):
+        paths = write_subject(subject, (4,), tmp_path, 5)
+        classes = {"left_hand": "T1", "right_hand": "T2"}
+        expected.append(epoch_subject(subject, paths, (4,), classes, 0.5, 2.0, 160.0)[0])
+    assert np.array_equal(epochs.get_data(), np.concatenate([e.get_data() for e in expected]))
+    assert epochs.metadata["subject"].tolist() == [
+        s for e in expected for s in e.metadata["subject"]
+    ]
+    assert epochs.ch_names == expected[0].ch_names and epochs.info["sfreq"] == 160.0

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -114,7 +114,7 @@ class Chance:
     level: float
     threshold: float
     n: int
-    alpha: float = field(default=0.05)
+    alpha: float = 0.05
 
 
 def chance_accuracy(class_counts: Sequence[int], alpha: float = 0.05) -> Chance:
